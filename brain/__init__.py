@@ -1,0 +1,1 @@
+"""Orchestration: config, backends, the Brain, projections, recording, analysis and the CLI."""

@@ -1,0 +1,92 @@
+"""Command line: ``brain list | run NAME [...] | stats DIR``.
+
+Bad input (unknown experiment, invalid config, bad --set, unreadable files) prints one line
+``brain: FIELD: message`` on stderr and exits with status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from brain.config import ConfigError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse's default prints usage first)
+        print(f"brain: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="brain", description="Spiking brain simulator on Brian2.")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list experiments")
+    r = sub.add_parser("run", help="run an experiment")
+    r.add_argument("name")
+    r.add_argument("--config", help="YAML file merged over the experiment's default config")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="dotted override, e.g. regions.cortex.n_exc=8000 (repeatable)")
+    r.add_argument("--seed", type=int)
+    r.add_argument("--backend", choices=["numpy", "cython", "cpp_standalone"])
+    r.add_argument("--duration", help="e.g. '2 s'")
+    r.add_argument("--threads", type=int, help="OpenMP threads (cpp_standalone)")
+    r.add_argument("--out", help="output directory (default: runs/NAME)")
+    r.add_argument("--build-dir", help="cpp_standalone build directory (default: a temporary one)")
+    r.add_argument("--no-figures", action="store_true")
+    s = sub.add_parser("stats", help="spike statistics of a run directory")
+    s.add_argument("dir")
+    s.add_argument("--transient", type=float, default=0.0, help="seconds to discard at the start")
+    return p
+
+
+def _list(args=None) -> int:
+    from brain.registry import experiment_names, load_experiment
+    for name in experiment_names():
+        doc = (load_experiment(name).__doc__ or "").strip().splitlines()
+        print(f"{name:24s} {doc[0] if doc else ''}")
+    return 0
+
+
+def _run(args) -> int:
+    from brain.experiment import resolve_config, run_experiment
+    overrides = list(args.overrides)
+    if args.threads is not None:
+        overrides.append(f"threads={args.threads}")
+    data = resolve_config(args.name, args.config, overrides, args.seed, args.backend, args.duration)
+    out = Path(args.out) if args.out else Path("runs") / args.name
+    metrics, _ = run_experiment(args.name, data, out, build_dir=args.build_dir, figures_on=not args.no_figures)
+    print(json.dumps(metrics, indent=2, sort_keys=True))
+    print(f"outputs in {out}", file=sys.stderr)
+    return 0
+
+
+def _stats(args) -> int:
+    from brain.analysis import population_stats
+    from brain.recording import load_spikes
+    path = Path(args.dir) / "spikes.npz"
+    if not path.is_file():
+        raise ConfigError(f"stats: no spikes.npz in {args.dir}")
+    pops, duration = load_spikes(path)
+    if not args.transient < duration:
+        raise ConfigError(f"--transient: must be shorter than the recorded duration ({duration} s)")
+    result = {pop: population_stats(d["i"], d["t"], d["n"], args.transient, duration) for pop, d in pops.items()}
+    print(json.dumps(result, indent=2, sort_keys=True))
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"list": _list, "run": _run, "stats": _stats}[args.cmd](args)
+    except ConfigError as err:
+        print(f"brain: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("brain: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Brain regions: each module holds one region class (a :class:`regions.base.Region` subclass)."""
