@@ -22,9 +22,11 @@ def _elephant():
     # Imported lazily: Elephant/Neo add ~1 s to start-up that `brain list` does not need.
     import logging
 
-    logging.getLogger("elephant").setLevel(logging.ERROR)  # binning round-off notices
+    import elephant.utils
     import neo
     from elephant import conversion, spike_train_correlation, statistics
+
+    elephant.utils.logger.setLevel(logging.ERROR)  # binning round-off notices
     return neo, conversion, spike_train_correlation, statistics
 
 

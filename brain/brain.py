@@ -86,8 +86,11 @@ class Brain:
     def store(self, name: str = "default") -> None:
         self.network.store(name)
 
-    def restore(self, name: str = "default") -> None:
+    def restore(self, name: str = "default", reseed: int | None = None) -> None:
+        """Restore a stored state; ``reseed`` re-seeds the random generator (to repeat a run exactly)."""
         self.network.restore(name)
+        if reseed is not None:
+            brian_seed(reseed)
 
     def set_plastic(self, on: bool) -> None:
         """Freeze or enable learning everywhere (regions and projections)."""

@@ -59,6 +59,10 @@ def parse_quantity(value: Any, dims, path: str) -> Quantity:
         if not m:
             raise ConfigError(f"{path}: cannot parse {value!r} as a quantity like '20 ms'")
         q = Quantity(float(m.group(1)))
+        if not m.group(2) and dims is not None and dims is not DIMENSIONLESS and float(q) != 0.0:
+            raise ConfigError(f"{path}: needs a unit (dimensions {dims}), got {value!r}")
+        if not m.group(2) and dims is not None:
+            q = Quantity(float(q), dim=dims)
         if m.group(2):
             tokens = re.findall(r"[*/]|[A-Za-z_]\w*", m.group(2))
             op = "*"
@@ -147,12 +151,39 @@ def from_mapping(cls, data: Mapping[str, Any] | None, path: str):
         raise ConfigError(f"{prefix}{err.field}: {err.message}") from None
 
 
+_COMMON = ("ms", "second", "us", "mV", "volt", "nS", "uS", "siemens", "Hz", "kHz", "pA", "nA", "amp",
+           "pF", "nF", "farad", "Mohm", "ohm", "mmolar", "molar", "um", "metre")
+
+
+def format_quantity(q: Quantity) -> str:
+    """The shortest string that :func:`parse_quantity` turns back into exactly ``q``."""
+    dims = get_dimensions(q)
+    if dims is DIMENSIONLESS:
+        return repr(float(q))
+    unit_of = {u: _unit(u, "") for u in _COMMON}
+    units = [str(q.get_best_unit())] + [u for u in _COMMON if get_dimensions(unit_of[u]) is dims]
+    units += [f"{a}/{b}" for a in _COMMON for b in ("ms", "second")
+              if get_dimensions(unit_of[a] / unit_of[b]) is dims]
+    exact = []
+    for unit in dict.fromkeys(units):
+        try:
+            scale = parse_quantity(f"1 {unit}", None, "")
+        except ConfigError:
+            continue
+        text = f"{float(q / scale)!r} {unit}"
+        if get_dimensions(scale) is dims and float(parse_quantity(text, dims, "")) == float(q):
+            exact.append(text)
+    if not exact:
+        raise ValueError(f"cannot format {q!r} exactly")
+    return min(exact, key=len)
+
+
 def to_plain(obj: Any) -> Any:
-    """Dataclasses/quantities -> YAML-safe plain data (quantities as strings like '20. ms')."""
+    """Dataclasses/quantities -> YAML-safe plain data (quantities as strings that parse back exactly)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Quantity):
-        return str(obj.in_best_unit(python_code=False)) if obj.shape == () else [to_plain(Quantity(x, dim=obj.dim)) for x in obj]
+        return format_quantity(obj) if obj.shape == () else [to_plain(Quantity(x, dim=obj.dim)) for x in obj]
     if isinstance(obj, Mapping):
         return {str(k): to_plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -1,0 +1,112 @@
+"""Three-factor rules: STDP tags an eligibility trace, a neuromodulator turns it into weight.
+
+``da_three_factor`` (Izhikevich 2007; NEST ``stdp_dopamine_synapse``)::
+
+    dc/dt = -c / tau_c + STDP(pre, post)          eligibility, written by pair-based STDP
+    dw/dt = eta * c * (da_post - baseline)        a dip of dopamine below baseline depresses
+
+``goal_three_factor`` multiplies the same update by a goal context ``goal_post`` (the activity
+trace of a PFC pool projected onto the postsynaptic neuron): ``dw/dt = eta c (da - b) goal``.
+With ``goal = 0`` nothing is learned.
+
+Dopamine is a neuron variable ``da`` of the postsynaptic group (volume transmission: a dopamine
+population projects onto ``da`` with ``rule: static``), see :data:`DOPAMINE_POST`.
+
+Integration (why not purely event-driven)
+-----------------------------------------
+Between two events of one synapse, ``c`` decays exponentially, but ``da`` jumps whenever any
+dopamine spike reaches the neuron. The exact weight change over ``[t0, t1]`` is
+``c0 * Σ_k D_k ∫ exp(-(t - t0)/tau_c - (t - t_k)/tau_da) dt`` over the dopamine jumps ``(t_k,
+D_k)`` in between: it needs the jump history, which a Brian2 synapse never sees (NEST gets it
+from the volume transmitter's spike buffer). A neuron-level accumulator cannot replace it
+either: the kernel ``exp(-(t - t0)/tau_c)`` depends on the synapse's own ``t0``, so it factors
+only through ``exp(t/tau_c)``, which overflows within minutes. The rule therefore integrates
+the weight every ``update_dt`` (``RuleSpec.regular``; Izhikevich's own code updates every
+10 ms), exactly under the assumption that no event falls inside the period::
+
+    c_k = c(t_k);  Δw = eta * c_k * [da_k * τ' (1 - e^{-h/τ'}) - b * tau_c (1 - e^{-h/tau_c})]
+    1/τ' = 1/tau_c + 1/tau_da,  h = update_dt
+
+A dopamine jump or STDP event inside a period shifts its contribution by less than ``h``
+(relative error ≲ h / τ' ≈ 6 % of that period's share for h = 10 ms; the sum over a reward is
+accurate to ~h/(2τ')). Cost: ~3 flops per synapse per period, no ``exp``. ``c`` is stored
+*referenced to the last tick* ``t_k = h floor(t/h)``: an event at ``t`` adds ``Δc
+exp((t - t_k)/tau_c)``, and each tick multiplies by ``exp(-h/tau_c)``, which makes ``c(t_k)``
+exact at every tick (the recorded ``c`` between ticks is this referenced value). ``tau_da``
+must equal the decay constant of ``da`` in the target group (used only in ``τ'``).
+
+References
+----------
+Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (Fig. 1; code daspnet.m on ModelDB 84167).
+Potjans W, Morrison A, Diesmann M (2010) Front Comput Neurosci 4:141 (NEST dopamine synapse).
+Frémaux N, Gerstner W (2016) Front Neural Circuits 9:85 (three-factor rules review).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from brian2 import Hz, Quantity, ms, second
+
+from plasticity import weights
+from plasticity.base import PostSide, RuleSpec
+from plasticity.params import check_positive, quantity
+from plasticity.stdp import STDPParams, pair_terms, trace_model
+
+#: Neuron-side dopamine concentration (dimensionless, relative units; Izhikevich 2007: 0.2 s).
+DOPAMINE_POST = PostSide(eqs="dda/dt = -da / tau_da : 1", namespace={"tau_da": 200 * ms})
+DOPAMINE_POST_EQS = DOPAMINE_POST.eqs
+#: Neuron-side goal context: a PFC pool projects (``rule: static``) onto ``goal``.
+GOAL_POST = PostSide(eqs="dgoal/dt = -goal / tau_goal : 1", namespace={"tau_goal": 100 * ms})
+GOAL_POST_EQS = GOAL_POST.eqs
+
+
+@dataclass(frozen=True)
+class DopamineParams(STDPParams):
+    """Dopamine-gated STDP; defaults follow Izhikevich (2007) with w in units of s_max = 4 mV."""
+
+    A_plus: float = 0.025                    # Izhikevich code: +0.1 per pair / s_max 4
+    A_minus: float = 0.0375                  # Izhikevich code: -0.15 per pair / s_max 4 (A-/A+ = 1.5)
+    tau_c: Quantity = quantity(1 * second)   # eligibility time constant (Izhikevich 2007: 1 s)
+    tau_da: Quantity = quantity(200 * ms)    # dopamine decay, must match the target's tau_da (0.2 s)
+    baseline: float = 0.0                    # b (NEST stdp_dopamine_synapse); Izhikevich's tonic 0.002 is b = -0.002
+    eta: Quantity = quantity(100 * Hz)       # Izhikevich code: s += DA * sd every 10 ms -> 1/(10 ms)
+    update_dt: Quantity = quantity(10 * ms)  # weight integration period (Izhikevich code: 10 ms)
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive(self, "tau_c", "tau_da", "eta", "update_dt")
+
+
+GoalParams = DopamineParams
+
+
+def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str, ...]) -> RuleSpec:
+    h, tc, td = float(p.update_dt), float(p.tau_c), float(p.tau_da)
+    tau_p = 1.0 / (1.0 / tc + 1.0 / td)
+    ltp, ltd, pre_bump, post_bump = pair_terms(p, "tf")
+    ref = "exp((t - tf_period * floor((t + 0.5 * dt) / tf_period)) / tf_tau_c)"  # tick reference
+    dw = f"c * (tf_kd * da_post - tf_kb * tf_baseline){gate}"
+    regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),
+                                       weights.update(p, "tf", dw)]))
+    ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,
+          "tf_A_minus": p.A_minus, "tf_tau_c": p.tau_c, "tf_period": p.update_dt,
+          "tf_baseline": p.baseline, "tf_c_step": math.exp(-h / tc),
+          "tf_kd": float(p.eta) * tau_p * (1 - math.exp(-h / tau_p)),
+          "tf_kb": float(p.eta) * tc * (1 - math.exp(-h / tc)),
+          **weights.namespace(p, "tf", period=p.update_dt)}
+    return RuleSpec(name=name, model=weights.model(p) + "\nc : 1\n" + trace_model("tf"),
+                    on_pre=f"{pre_bump}\nc += ({ltd}) * {ref}",
+                    on_post=f"{post_bump}\nc += ({ltp}) * {ref}",
+                    namespace=ns, recordables=("c", "apre", "apost"), post_vars=post_vars,
+                    regular=regular, regular_dt=p.update_dt)
+
+
+def da_three_factor(p: DopamineParams) -> RuleSpec:
+    """Dopamine-gated STDP: ``dw/dt = eta c (da_post - baseline)``."""
+    return _three_factor(p, "da_three_factor", "", ("da",))
+
+
+def goal_three_factor(p: GoalParams) -> RuleSpec:
+    """Goal-gated dopamine STDP: ``dw/dt = eta c (da_post - baseline) goal_post``."""
+    return _three_factor(p, "goal_three_factor", " * goal_post", ("da", "goal"))

@@ -1,0 +1,276 @@
+"""Gated prefrontal working memory: selective pools with NMDA-dominated recurrent excitation.
+
+The network of Brunel & Wang (2001), scaled down: excitatory cells are split into ``n_pools``
+selective pools (fraction ``f_pool`` each; one per item/goal) and a non-selective rest; one
+inhibitory population inhibits everyone. Connectivity is all-to-all with structured weights
+(within a pool ``w_plus``; between pools and non-selective -> selective ``w_minus = 1 - f (w_plus - 1)
+/ (1 - f)``; everything else 1). Recurrent NMDA has a saturating gating variable per
+presynaptic cell (Wang 1999), ``ds/dt = -s / tau_d + alpha x (1 - s)``, ``dx/dt = -x / tau_r``,
+``x += 1`` per spike, which makes a cued pool bistable: it keeps firing through a delay at
+20-40 Hz while uncued pools stay at a few Hz (Brunel & Wang 2001 Figs. 3-4; Compte et al. 2000).
+
+Because connectivity is all-to-all with weights that depend only on pool membership, recurrent
+input is delivered through pooled gating variables: every cell's ``s`` is summed per pool
+(Brian2 ``(summed)`` variables, as in the Brian2 example of Wang 2002) into a small ``pools``
+group, whose totals reach every cell through ``n_pools + 2`` weighted summed synapses. The cost
+per time step is O(N * n_pools) instead of O(N^2).
+
+Gating (PBWM-like; O'Reilly & Frank 2006): external input to the selective pools arrives on a
+separate conductance ``g_in`` whose efficacy is ``gain = gain_closed + (1 - gain_closed) *
+clip(gate, 0, 1)``. ``gate`` is the activity of a one-unit gate trace (``tau_gate``) driven by
+spikes arriving on the ``gate`` port (a basal-ganglia/thalamic disinhibition signal); every cell
+reads it as a linked variable. Gate closed: inputs are attenuated and the attractor's recurrent
+excitation and inhibition protect the held item. Gate open: the input is at full gain, and the
+gate also excites the interneurons (``g_gate_inh``), transiently raising inhibition so that the
+held item is released while the new, strongly driven pool takes over.
+
+Ports
+-----
+input : all selective pools; as a target, adds to the gated conductance ``g_in``.
+item0 .. item{n_pools-1} : one selective pool each; targets ``g_in`` (cue one item).
+gate : the gate trace (``gate``, dimensionless weight per spike); spikes open the gate.
+reset : inhibitory cells' ``g_ampa``; a strong burst clears the held item.
+goal : output only: spikes of the selective pools (the held item/goal, for striatum).
+exc : all excitatory cells; targets ``g_ampa`` (ungated excitatory input).
+inh : inhibitory cells; targets ``g_ampa``.
+exc_gaba : excitatory cells' ``g_gaba`` (inhibitory input from other regions).
+
+References
+----------
+Brunel N, Wang X-J (2001) Effects of neuromodulation in a cortical network model of object
+    working memory dominated by recurrent inhibition. J Comput Neurosci 11:63-85.
+Wang X-J (1999) Synaptic basis of cortical persistent activity: the importance of NMDA
+    receptors to working memory. J Neurosci 19:9587-9603.
+Compte A, Brunel N, Goldman-Rakic PS, Wang X-J (2000) Synaptic mechanisms and network dynamics
+    underlying spatial working memory in a cortical network model. Cereb Cortex 10:910-923.
+Wang X-J (2002) Probabilistic decision making by slow reverberation in cortical circuits.
+    Neuron 36:955-968.
+O'Reilly RC, Frank MJ (2006) Making working memory work: a computational model of learning in
+    the prefrontal cortex and basal ganglia. Neural Comput 18:283-328.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Hz, NeuronGroup, PoissonInput, Synapses, mV, ms, nF, nS
+
+from plasticity.params import (ParamError, check_nonneg, check_positive, check_positive_int,
+                               check_probability, quantity)
+from regions.base import Region
+from regions.connect import connect
+from regions.neurons import NeuronModel, make_group
+
+_EXC_EQS = """
+dv/dt = (g_L * (E_L - v) + (g_ampa + gain * g_in) * (E_ampa - v) + g_gaba * (E_gaba - v) + I_rec) / C : volt (unless refractory)
+I_rec = (G_ampa * S_ampa + G_nmda * S_nmda / (1 + Mg * exp(-0.062 * v / mV) / 3.57)) * (E_ampa - v) + G_gaba * S_gaba * (E_gaba - v) : amp
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_in/dt = -g_in / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
+ds_nmda/dt = -s_nmda / tau_nmda_decay + alpha_nmda * x_nmda * (1 - s_nmda) : 1
+dx_nmda/dt = -x_nmda / tau_nmda_rise : 1
+gain = gain_closed + (1 - gain_closed) * clip(gate, 0, 1) : 1
+gate : 1
+S_ampa : 1
+S_nmda : 1
+S_gaba : 1
+"""
+
+_INH_EQS = """
+dv/dt = (g_L * (E_L - v) + (g_ampa + g_gate_inh * clip(gate, 0, 1)) * (E_ampa - v) + g_gaba * (E_gaba - v) + I_rec) / C : volt (unless refractory)
+I_rec = (G_ampa * S_ampa + G_nmda * S_nmda / (1 + Mg * exp(-0.062 * v / mV) / 3.57)) * (E_ampa - v) + G_gaba * S_gaba * (E_gaba - v) : amp
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
+gate : 1
+S_ampa : 1
+S_nmda : 1
+S_gaba : 1
+"""
+
+_POOL_EQS = """
+ds_ampa/dt = -s_ampa / tau_ampa : 1
+ds_gaba/dt = -s_gaba / tau_gaba : 1
+s_nmda : 1
+"""
+
+
+@dataclass(frozen=True)
+class PFCParams:
+    """Parameters of the gated PFC; defaults are Brunel & Wang (2001), Table 1, unless noted.
+
+    Recurrent conductances are given for the reference network of Brunel & Wang (``n_ref_exc`` =
+    1600, ``n_ref_inh`` = 400) and scaled by ``n_ref / n`` so that the total recurrent
+    conductance, and hence the mean-field dynamics, is independent of the network size.
+    """
+
+    n_exc: int = 800
+    n_inh: int = 200
+    n_pools: int = 4                        # selective pools (items / goals)
+    f_pool: float = 0.1                     # fraction of E cells per pool (Brunel & Wang 2001: f = 0.1)
+    w_plus: float = 2.1                     # within-pool potentiation (B&W 2001: 2.1 gives persistent activity)
+    n_ref_exc: int = 1600
+    n_ref_inh: int = 400
+    C_exc: object = quantity(0.5 * nF)
+    C_inh: object = quantity(0.2 * nF)
+    g_L_exc: object = quantity(25 * nS)
+    g_L_inh: object = quantity(20 * nS)
+    E_L: object = quantity(-70 * mV)
+    V_th: object = quantity(-50 * mV)
+    V_reset: object = quantity(-55 * mV)
+    t_ref_exc: object = quantity(2 * ms)
+    t_ref_inh: object = quantity(1 * ms)
+    E_ampa: object = quantity(0 * mV)
+    E_gaba: object = quantity(-70 * mV)
+    tau_ampa: object = quantity(2 * ms)
+    tau_gaba: object = quantity(5 * ms)
+    tau_nmda_rise: object = quantity(2 * ms)
+    tau_nmda_decay: object = quantity(100 * ms)
+    alpha_nmda: object = quantity(0.5 / ms)
+    Mg: float = 1.0                         # [Mg2+] in mM (Jahr & Stevens 1990 block)
+    g_ampa_rec_exc: object = quantity(0.05 * nS)
+    g_ampa_rec_inh: object = quantity(0.04 * nS)
+    g_nmda_exc: object = quantity(0.165 * nS)
+    g_nmda_inh: object = quantity(0.13 * nS)
+    g_gaba_exc: object = quantity(1.3 * nS)
+    g_gaba_inh: object = quantity(1.0 * nS)
+    delay: object = quantity(0.5 * ms)      # recurrent AMPA/GABA delay
+    n_ext: int = 800                        # background: 800 synapses x 3 Hz = 2.4 kHz (B&W 2001)
+    rate_ext: object = quantity(3 * Hz)
+    g_ext_exc: object = quantity(2.1 * nS)
+    g_ext_inh: object = quantity(1.62 * nS)
+    gain_closed: float = 0.2                # input efficacy with the gate closed (this model)
+    tau_gate: object = quantity(20 * ms)    # gate trace decay (this model)
+    g_gate_inh: object = quantity(0 * nS)   # gate -> interneuron drive while open (this model)
+    v_init_low: object = quantity(-60 * mV)
+    v_init_high: object = quantity(-50 * mV)
+
+    def __post_init__(self):
+        check_positive_int(self, "n_exc", "n_inh", "n_pools", "n_ext", "n_ref_exc", "n_ref_inh")
+        check_probability(self, "f_pool", "gain_closed")
+        check_positive(self, "f_pool", "w_plus", "C_exc", "C_inh", "g_L_exc", "g_L_inh", "tau_ampa",
+                       "tau_gaba", "tau_nmda_rise", "tau_nmda_decay", "alpha_nmda", "tau_gate")
+        check_nonneg(self, "Mg", "g_ampa_rec_exc", "g_ampa_rec_inh", "g_nmda_exc", "g_nmda_inh",
+                     "g_gaba_exc", "g_gaba_inh", "delay", "rate_ext", "g_ext_exc", "g_ext_inh",
+                     "g_gate_inh", "t_ref_exc", "t_ref_inh")
+        if self.n_pools * self.f_pool >= 1.0:
+            raise ParamError("f_pool", f"n_pools * f_pool must be < 1 (a non-selective rest), "
+                             f"got {self.n_pools} * {self.f_pool}")
+        if int(round(self.f_pool * self.n_exc)) < 1:
+            raise ParamError("f_pool", f"pools would be empty (f_pool * n_exc < 1)")
+
+    @property
+    def pool_size(self) -> int:
+        return int(round(self.f_pool * self.n_exc))
+
+    @property
+    def w_minus(self) -> float:
+        """Depression between pools keeping the spontaneous state unchanged (B&W 2001, Eq. 7)."""
+        return 1.0 - self.f_pool * (self.w_plus - 1.0) / (1.0 - self.f_pool)
+
+
+class PFC(Region):
+    """Gated prefrontal working-memory network (Brunel & Wang 2001) with a gate port.
+
+    Parameters
+    ----------
+    name, params, seed : see :class:`regions.base.Region`; ``params`` is a :class:`PFCParams`.
+
+    Attributes
+    ----------
+    pool_slices : list of ``(start, stop)`` excitatory indices of each selective pool.
+
+    Ports
+    -----
+    input (``g_in``, all selective pools, gated), ``item0..item{P-1}`` (``g_in``, one pool each,
+    gated), ``gate`` (gate trace, dimensionless), ``reset`` (interneurons' ``g_ampa``), ``goal``
+    (output: selective pools' spikes), ``exc`` / ``inh`` (``g_ampa``, ungated), ``exc_gaba``.
+
+    References
+    ----------
+    Brunel & Wang (2001) J Comput Neurosci 11:63; Wang (1999) J Neurosci 19:9587;
+    Compte et al. (2000) Cereb Cortex 10:910; O'Reilly & Frank (2006) Neural Comput 18:283.
+    """
+
+    kind = "pfc"
+    Params = PFCParams
+    default_input = "input"
+    default_output = "goal"
+
+    def build(self) -> None:
+        p = self.params
+        P, n_pool = p.n_pools, p.pool_size
+        n_sel = P * n_pool
+        self.pool_slices = [(k * n_pool, (k + 1) * n_pool) for k in range(P)]
+        pool_of = np.full(p.n_exc, P, dtype=np.int32)           # unit P: non-selective, P + 1: inhibitory
+        pool_of[:n_sel] = np.repeat(np.arange(P, dtype=np.int32), n_pool)
+        scale_e, scale_i = p.n_ref_exc / p.n_exc, p.n_ref_inh / p.n_inh
+
+        common = dict(E_L=p.E_L, V_th=p.V_th, V_reset=p.V_reset, E_ampa=p.E_ampa, E_gaba=p.E_gaba,
+                      tau_ampa=p.tau_ampa, tau_gaba=p.tau_gaba, Mg=p.Mg, mV=mV)
+        exc_model = NeuronModel(_EXC_EQS, "v > V_th", "v = V_reset\nx_nmda += 1", p.t_ref_exc, dict(
+            common, C=p.C_exc, g_L=p.g_L_exc, tau_nmda_rise=p.tau_nmda_rise, tau_nmda_decay=p.tau_nmda_decay,
+            alpha_nmda=p.alpha_nmda, gain_closed=p.gain_closed, G_ampa=p.g_ampa_rec_exc * scale_e,
+            G_nmda=p.g_nmda_exc * scale_e, G_gaba=p.g_gaba_exc * scale_i))
+        inh_model = NeuronModel(_INH_EQS, "v > V_th", "v = V_reset", p.t_ref_inh, dict(
+            common, C=p.C_inh, g_L=p.g_L_inh, g_gate_inh=p.g_gate_inh, G_ampa=p.g_ampa_rec_inh * scale_e,
+            G_nmda=p.g_nmda_inh * scale_e, G_gaba=p.g_gaba_inh * scale_i))
+        exc = self.add_group("exc", make_group(exc_model, p.n_exc, self.object_name("exc")))
+        inh = self.add_group("inh", make_group(inh_model, p.n_inh, self.object_name("inh")))
+        pools = self.add_group("pools", NeuronGroup(P + 2, _POOL_EQS, method="exact", name=self.object_name("pools"),
+                                                    namespace=dict(tau_ampa=p.tau_ampa, tau_gaba=p.tau_gaba)),
+                               record=False)
+        gate = self.add_group("gate", NeuronGroup(1, "dgate/dt = -gate / tau_gate : 1", method="exact",
+                                                  name=self.object_name("gate"),
+                                                  namespace=dict(tau_gate=p.tau_gate)), record=False)
+        for g in (exc, inh):
+            g.v = p.v_init_low + self.rng.random(len(g)) * (p.v_init_high - p.v_init_low)
+        self.add(PoissonInput(exc, "g_ampa", p.n_ext, p.rate_ext, weight=p.g_ext_exc))
+        self.add(PoissonInput(inh, "g_ampa", p.n_ext, p.rate_ext, weight=p.g_ext_inh))
+
+        # cells -> pooled gating variables (saturating NMDA summed, AMPA / GABA as pooled traces)
+        e2pool = Synapses(exc, pools, model="s_nmda_post = s_nmda_pre : 1 (summed)", on_pre="s_ampa_post += 1",
+                          delay=p.delay, name=self.object_name("exc_pools"), namespace={})
+        connect(e2pool, np.arange(p.n_exc, dtype=np.int32), pool_of)
+        i2pool = Synapses(inh, pools, on_pre="s_gaba_post += 1", delay=p.delay,
+                          name=self.object_name("inh_pools"), namespace={})
+        connect(i2pool, np.arange(p.n_inh, dtype=np.int32), np.full(p.n_inh, P + 1, dtype=np.int32))
+        self.add_synapses("exc_pools", e2pool)
+        self.add_synapses("inh_pools", i2pool)
+
+        # pooled excitation -> every cell, with Brunel & Wang's structured weights
+        w = np.ones((P + 1, P + 1))                      # [pre unit, post unit] over excitatory units
+        w[:P, :P] = p.w_minus
+        w[np.arange(P), np.arange(P)] = p.w_plus
+        w[P, :P] = p.w_minus                             # non-selective -> selective
+        w = np.vstack([w, np.zeros((1, P + 1))])         # the inhibitory unit carries only s_gaba
+        pre_e, post_e = np.meshgrid(np.arange(P + 2), np.arange(p.n_exc), indexing="ij")
+        pool2e = Synapses(pools, exc, model="w : 1\nS_ampa_post = w * s_ampa_pre : 1 (summed)\n"
+                                            "S_nmda_post = w * s_nmda_pre : 1 (summed)\n"
+                                            "S_gaba_post = s_gaba_pre : 1 (summed)",
+                          name=self.object_name("pools_exc"), namespace={})
+        connect(pool2e, pre_e.ravel(), post_e.ravel())
+        pool2e.w = w[pre_e.ravel(), pool_of[post_e.ravel()]]
+        pre_i, post_i = np.meshgrid(np.arange(P + 2), np.arange(p.n_inh), indexing="ij")
+        pool2i = Synapses(pools, inh, model="S_ampa_post = s_ampa_pre : 1 (summed)\n"
+                                            "S_nmda_post = s_nmda_pre : 1 (summed)\n"
+                                            "S_gaba_post = s_gaba_pre : 1 (summed)",
+                          name=self.object_name("pools_inh"), namespace={})
+        connect(pool2i, pre_i.ravel(), post_i.ravel())
+        self.add_synapses("pools_exc", pool2e)
+        self.add_synapses("pools_inh", pool2i)
+        for key, g in (("exc", exc), ("inh", inh)):      # every cell reads the one gate trace
+            syn = Synapses(gate, g, model="gate_post = gate_pre : 1 (summed)",
+                           name=self.object_name(f"gate_{key}"), namespace={})
+            connect(syn, np.zeros(len(g), dtype=np.int32), np.arange(len(g), dtype=np.int32))
+            self.add_synapses(f"gate_{key}", syn)
+
+        sel = exc[:n_sel]
+        self.add_port("input", sel, "g_in", "all selective pools (gated conductance g_in)")
+        for k, (a, b) in enumerate(self.pool_slices):
+            self.add_port(f"item{k}", exc[a:b], "g_in", f"selective pool {k} (gated conductance g_in)")
+        self.add_port("gate", gate, "gate", "gate trace; incoming spikes open the input gate")
+        self.add_port("reset", inh, "g_ampa", "interneurons; a strong burst clears working memory")
+        self.add_port("goal", sel, None, "spikes of the selective pools (held item / goal)")
+        self.add_port("exc", exc, "g_ampa", "excitatory cells (spikes out; ungated excitatory input in)")
+        self.add_port("inh", inh, "g_ampa", "inhibitory cells (spikes out; excitatory input in)")
+        self.add_port("exc_gaba", exc, "g_gaba", "inhibitory input onto excitatory cells")

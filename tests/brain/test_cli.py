@@ -1,0 +1,88 @@
+"""The command line: outputs of a run, stats, and one-line errors with exit code 2 on bad input."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+SMALL = ["--set", "regions.cortex.n_exc=400", "--set", "regions.cortex.n_inh=100", "--duration", "0.5 s"]
+
+
+def brain(*args, cwd=None):
+    exe = Path(sys.executable).with_name("brain")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    res = brain("run", "cortex_ai", *SMALL, "--seed", "4", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    return out, res
+
+
+def test_run_writes_outputs(run_dir):
+    out, res = run_dir
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert json.loads(res.stdout) == pytest.approx(metrics)
+    for key in ("rate_exc_hz", "rate_inh_hz", "cv_isi_exc", "fano_exc", "corr_exc"):
+        assert key in metrics
+    assert metrics["rate_exc_hz"] > 0
+    cfg = yaml.safe_load((out / "config.yaml").read_text())
+    assert cfg["seed"] == 4 and cfg["regions"]["cortex"]["n_exc"] == 400 and cfg["duration"].endswith("s")
+    with np.load(out / "spikes.npz") as z:
+        assert {"cortex.exc.i", "cortex.exc.t", "cortex.inh.i", "cortex.inh.t"} <= set(z.files)
+        assert z["cortex.exc.i"].max() < 400 and z["cortex.exc.t"].max() < 0.5
+    assert (out / "figures" / "raster.png").stat().st_size > 1000
+    assert (out / "figures" / "rates.png").stat().st_size > 1000
+
+
+def test_resolved_config_reruns_identically(run_dir, tmp_path):
+    out, _ = run_dir
+    res = brain("run", "cortex_ai", "--config", str(out / "config.yaml"), "--out", str(tmp_path / "again"),
+                "--no-figures")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == json.loads((out / "metrics.json").read_text())
+
+
+def test_stats(run_dir):
+    out, _ = run_dir
+    res = brain("stats", str(out), "--transient", "0.2")
+    assert res.returncode == 0, res.stderr
+    stats = json.loads(res.stdout)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert stats["cortex.exc"]["rate_hz"] == pytest.approx(metrics["rate_exc_hz"])
+    assert stats["cortex.exc"]["cv_isi"] == pytest.approx(metrics["cv_isi_exc"])
+
+
+def test_list():
+    res = brain("list")
+    assert res.returncode == 0 and "cortex_ai" in res.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "cortex_ai", "--set", "regions.cortex.n_exc=-5"],
+     "brain: regions.cortex.n_exc: must be a positive integer, got -5"),
+    (["run", "cortex_ai", "--set", "regions.cortex.tau_ampa=5 mV"], "brain: regions.cortex.tau_ampa: wrong units"),
+    (["run", "cortex_ai", "--set", "regions.cortex.colour=red"], "brain: regions.cortex.colour: unknown field"),
+    (["run", "nope"], "brain: experiment: unknown experiment 'nope'"),
+    (["run", "cortex_ai", "--duration", "ten"], "brain: duration: cannot parse"),
+    (["run", "cortex_ai", "--seed", "x"], "brain: argument --seed: invalid int value"),
+    (["run", "cortex_ai", "--config", "/nonexistent.yaml"], "brain: config: cannot read"),
+    (["run", "cortex_ai", "--set", "experiment.transient=5 s", "--duration", "1 s"],
+     "brain: experiment.transient: must be shorter than duration"),
+    (["stats", "/nonexistent"], "brain: stats: no spikes.npz"),
+    (["frobnicate"], "brain: argument cmd: invalid choice"),
+])
+def test_bad_input_is_one_line_exit_2(args, message, tmp_path):
+    res = brain(*args, "--out", str(tmp_path / "o")) if args[0] == "run" else brain(*args)
+    assert res.returncode == 2
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith(message), lines[0]
+    assert "Traceback" not in res.stderr
