@@ -103,7 +103,8 @@ class Brain:
     def spikes(self) -> dict[str, dict[str, Any]]:
         """``{"region.pop": {"i": int array, "t": seconds array, "n": size}}`` of recorded spikes."""
         self.finish()
-        return {key: {"i": np.asarray(m.i[:], dtype=np.int32), "t": np.asarray(m.t[:] / second),
+        # Copies: the monitor's arrays are views into Brian2 buffers that may be freed or resized.
+        return {key: {"i": np.array(m.i[:], dtype=np.int32), "t": np.array(m.t[:] / second),
                       "n": int(len(m.source))}
                 for key, m in self.monitors.items()}
 

@@ -45,6 +45,7 @@ class RunContext:
     brains: list[Brain] = field(default_factory=list)
     extra_spikes: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
+    _spikes: dict[str, dict[str, Any]] | None = None
 
     @property
     def params(self) -> Any:
@@ -69,11 +70,14 @@ class RunContext:
         self.extra_spikes[key] = {"i": i, "t": t, "n": n}
 
     def spikes(self) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for b in self.brains:
-            out.update(b.spikes())
-        out.update(self.extra_spikes)
-        return out
+        """Recorded spikes of every brain and extra source (read once, then cached: for
+        cpp_standalone the results live in a build directory that is removed after the run)."""
+        if self._spikes is None:
+            self._spikes = {}
+            for b in self.brains:
+                self._spikes.update(b.spikes())
+            self._spikes.update(self.extra_spikes)
+        return self._spikes
 
 
 def resolve_config(name: str, config_file: str | None = None, overrides: Sequence[str] = (),
@@ -120,9 +124,9 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
     try:
         metrics = {k: float(v) for k, v in module.run(ctx).items()}
         wall = time.perf_counter() - t0
+        spikes = ctx.spikes()
         if out is not None:
             recording.write_metrics(out / "metrics.json", metrics)
-            spikes = ctx.spikes()
             recording.save_spikes(out / "spikes.npz", spikes, float(cfg.duration))
             if figures_on:
                 (out / "figures").mkdir(exist_ok=True)

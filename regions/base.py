@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from brian2 import NeuronGroup, Synapses
+from brian2 import NeuronGroup, Subgroup, Synapses
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,13 @@ class Region:
     # -- public API -----------------------------------------------------------------------
     @property
     def objects(self) -> list:
-        """Every Brian2 object of the region, for inclusion in the Brain's Network."""
-        return [*self.groups.values(), *self.synapses.values(), *self._others]
+        """Every Brian2 object of the region, for inclusion in the Brain's Network.
+
+        Subgroups are views of a parent group (which must itself be registered, with
+        :meth:`add_group` or :meth:`add`), so they are not listed.
+        """
+        groups = [g for g in self.groups.values() if not isinstance(g, Subgroup)]
+        return [*groups, *self.synapses.values(), *self._others]
 
     @property
     def populations(self) -> dict[str, Any]:

@@ -78,18 +78,22 @@ class Cortex(Region):
     def build(self) -> None:
         p = self.params
         model = lif_conductance(tau_ampa=p.tau_ampa, tau_gaba=p.tau_gaba, t_ref=p.t_ref)
-        exc = self.add_group("exc", make_group(model, p.n_exc, self.object_name("exc")))
-        inh = self.add_group("inh", make_group(model, p.n_inh, self.object_name("inh")))
-        for g in (exc, inh):
-            g.v = p.v_init_low + self.rng.random(len(g)) * (p.v_init_high - p.v_init_low)
-            self.add(PoissonInput(g, "g_ampa", p.n_ext, p.rate_ext, weight=p.w_ext))
-        for pre_key, pre, var, w in (("exc", exc, "g_ampa", p.w_exc), ("inh", inh, "g_gaba", p.w_inh)):
-            for post_key, post in (("exc", exc), ("inh", inh)):
-                syn = Synapses(pre, post, on_pre=f"{var}_post += w_syn", delay=p.delay,
-                               namespace={"w_syn": w}, name=self.object_name(f"{pre_key}_{post_key}"))
-                connect(syn, *random_pairs(len(pre), len(post), p.p_connect, self.rng,
-                                           autapses=pre is not post))
-                self.add_synapses(f"{pre_key}_{post_key}", syn)
+        # E and I share one model: one NeuronGroup with two subgroups and one Synapses object per
+        # presynaptic type keeps the number of per-time-step code objects minimal.
+        cells = make_group(model, p.n_exc + p.n_inh, self.object_name("cells"))
+        cells.v = p.v_init_low + self.rng.random(len(cells)) * (p.v_init_high - p.v_init_low)
+        self.add(cells)
+        self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight=p.w_ext))
+        exc = self.add_group("exc", cells[:p.n_exc])
+        inh = self.add_group("inh", cells[p.n_exc:])
+        for key, pre, var, w in (("exc", exc, "g_ampa", p.w_exc), ("inh", inh, "g_gaba", p.w_inh)):
+            syn = Synapses(pre, cells, on_pre=f"{var}_post += w_syn", delay=p.delay,
+                           namespace={"w_syn": w}, name=self.object_name(f"{key}_all"))
+            offset = 0 if pre is exc else p.n_exc          # no autapses: skip j == global index of i
+            i, j = random_pairs(len(pre), len(cells), p.p_connect, self.rng)
+            keep = j != i + offset
+            connect(syn, i[keep], j[keep])
+            self.add_synapses(key, syn)
         self.add_port("exc", exc, "g_ampa", "excitatory cells (spikes out; excitatory input in)")
         self.add_port("inh", inh, "g_ampa", "inhibitory cells (spikes out; excitatory input in)")
         self.add_port("exc_gaba", exc, "g_gaba", "inhibitory input onto excitatory cells")

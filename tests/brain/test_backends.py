@@ -23,8 +23,8 @@ def test_same_seed_same_spikes_cython():
 
 
 def test_different_seed_different_spikes():
-    _, s1 = _run("numpy", seed=3, duration="0.2 s")
-    _, s2 = _run("numpy", seed=4, duration="0.2 s")
+    _, s1 = _run("numpy", seed=3, duration="0.3 s")
+    _, s2 = _run("numpy", seed=4, duration="0.3 s")
     assert not np.array_equal(s1["cortex.exc"]["t"], s2["cortex.exc"]["t"])
 
 

@@ -27,7 +27,7 @@ def _brain(data, backend="numpy"):
 def test_single_explicit_network_and_ports():
     b = _brain(_data())
     names = {o.name for o in b.network.objects}
-    assert {"a_exc", "a_inh", "b_exc", "proj_a__b", "spikes_a_exc", "spikes_b_inh"} <= names
+    assert {"a_cells", "b_cells", "a_exc_all", "proj_a__b", "spikes_a_exc", "spikes_b_inh"} <= names
     syn = b.projections["a->b"]
     assert syn.source is b.regions["a"].groups["exc"] and syn.target is b.regions["b"].groups["exc"]
     assert np.all(syn.delay[:] == 2 * ms)
