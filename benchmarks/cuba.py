@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def raw(backend: str, duration_s: float) -> dict:
-    from brian2 import (NeuronGroup, Network, SpikeMonitor, Synapses, device, mV, ms, prefs, second, seed,
+    from brian2 import (NeuronGroup, Network, SpikeMonitor, Synapses, mV, ms, prefs, seed,
                         set_device)
     prefs.logging.warn_for_unused_objects = False
     build = None
@@ -47,7 +47,6 @@ def raw(backend: str, duration_s: float) -> dict:
 
 
 def project(backend: str, duration_s: float) -> dict:
-    from brian2 import second
     from brain.backends import configure
     from brain.brain import Brain
     from brain.schema import build_config

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
-from dataclasses import dataclass, field
+
 from pathlib import Path
 from typing import Any, Mapping
 

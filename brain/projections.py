@@ -6,6 +6,7 @@ from brian2 import Synapses, get_dimensions
 
 from brain.config import ConfigError
 from plasticity import RULES
+from plasticity.base import make_synapses
 from regions.base import Port, Region, derive_seed
 from regions.connect import connect, random_pairs
 
@@ -29,17 +30,15 @@ def build_projection(cfg, pre: Region, post: Region, seed: int) -> Synapses:
     if get_dimensions(cfg.weight) is not target_var.dim:
         raise ConfigError(f"{path}.weight: wrong units for {post.name}.{dst.var} "
                           f"(needs dimensions {target_var.dim}), got {cfg.weight}")
-    params, builder = RULES[cfg.rule]
+    _, builder = RULES[cfg.rule]
     spec = builder(cfg.rule_params)
     for var in spec.post_vars:
         if var not in dst.group.variables:
             raise ConfigError(f"{path}.rule: rule {cfg.rule!r} needs variable {var!r} on {post.name} "
                               f"(port {cfg.target or dst.var})")
-    on_pre = f"{dst.var}_post += w * w_unit\n{spec.on_pre}"
     name = "proj_" + "".join(c if c.isalnum() else "_" for c in cfg.label)
-    syn = Synapses(src.group, dst.group, model=spec.model, on_pre=on_pre, on_post=spec.on_post or None,
-                   delay=cfg.delay, namespace={**spec.namespace, "w_unit": cfg.weight}, method=spec.method,
-                   name=name)
+    syn = make_synapses(spec, src.group, dst.group, target_var=dst.var, weight=cfg.weight, name=name,
+                        delay=cfg.delay)
     rng = np.random.default_rng(derive_seed(seed, cfg.label))
     i, j = random_pairs(len(src.group), len(dst.group), cfg.p, rng,
                         autapses=cfg.autapses or src.group is not dst.group)

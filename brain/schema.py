@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from brian2 import Quantity, ms, second
-from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
+from brian2 import ms, second
 
 from brain.config import ConfigError, from_mapping, parse_quantity
 from brain.registry import region_kinds

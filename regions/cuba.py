@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brian2 import Synapses, mV, ms
+from brian2 import Synapses, mV
 
 from plasticity.params import check_positive_int, check_probability, quantity
 from regions.base import Region

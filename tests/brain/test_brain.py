@@ -1,7 +1,7 @@
 """Brain assembly: regions + labelled projections in one Network; seeds; store/restore; errors."""
 import numpy as np
 import pytest
-from brian2 import ms, nS
+from brian2 import ms
 
 from brain.backends import configure
 from brain.brain import Brain
@@ -96,3 +96,32 @@ def test_projection_transmits():
     quiet = _brain(_data())
     quiet.run(100 * ms)
     assert len(b.spikes()["b.exc"]["t"]) > len(quiet.spikes()["b.exc"]["t"])
+
+
+def _plastic_data(rule="stdp", **rule_params):
+    data = _data()
+    data["projections"]["a->b"].update(weight="0.5 nS", p=0.3, w_init=0.5, rule=rule, rule_params=rule_params)
+    return data
+
+
+def test_plastic_projection_learns_and_freezes():
+    b = _brain(_plastic_data())
+    syn = b.projections["a->b"]
+    w0 = syn.w[:].copy()
+    b.run(200 * ms)
+    w1 = syn.w[:].copy()
+    assert np.abs(w1 - w0).max() > 1e-4                         # STDP changed weights
+    assert w1.min() >= 0.0 and w1.max() <= 1.0                   # hard bounds [w_min, w_max]
+    b.set_plastic(False)
+    b.run(200 * ms)
+    assert np.array_equal(syn.w[:], w1)                          # frozen: no change at all
+
+
+def test_rule_needing_missing_post_variable_is_config_error():
+    with pytest.raises(ConfigError, match=r"^projections.a->b.rule: rule 'da_three_factor' needs variable 'da'"):
+        _brain(_plastic_data(rule="da_three_factor"))
+
+
+def test_rule_params_validated_with_path():
+    with pytest.raises(ConfigError, match=r"^projections.a->b.rule_params.pairing: must be one of"):
+        _brain(_plastic_data(pairing="sometimes"))

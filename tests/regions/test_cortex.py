@@ -1,10 +1,8 @@
 """The cortex region alone: structure, ports, connectivity, and the AI state of a small variant."""
 import numpy as np
-import pytest
-from brian2 import Network, SpikeMonitor, ms, nS, second
+from brian2 import Network, SpikeMonitor, nS, second
 
 from brain.backends import configure
-from brain.analysis import population_stats
 from regions.cortex import Cortex, CortexParams
 
 
