@@ -27,13 +27,15 @@ the weight every ``update_dt`` (``RuleSpec.regular``; Izhikevich's own code upda
     c_k = c(t_k);  Δw = eta * c_k * [da_k * τ' (1 - e^{-h/τ'}) - b * tau_c (1 - e^{-h/tau_c})]
     1/τ' = 1/tau_c + 1/tau_da,  h = update_dt
 
-A dopamine jump or STDP event inside a period shifts its contribution by less than ``h``
-(relative error ≲ h / τ' ≈ 6 % of that period's share for h = 10 ms; the sum over a reward is
-accurate to ~h/(2τ')). Cost: ~3 flops per synapse per period, no ``exp``. ``c`` is stored
-*referenced to the last tick* ``t_k = h floor(t/h)``: an event at ``t`` adds ``Δc
-exp((t - t_k)/tau_c)``, and each tick multiplies by ``exp(-h/tau_c)``, which makes ``c(t_k)``
-exact at every tick (the recorded ``c`` between ticks is this referenced value). ``tau_da``
-must equal the decay constant of ``da`` in the target group (used only in ``τ'``).
+An STDP event or dopamine jump inside a period is counted from the next tick on, so the
+contribution of one reward is underestimated by (t_next - t_event)/τ': at most h/τ' ≈ 6 %,
+3 % on average, for h = 10 ms (0.3 % for h = 1 ms). Cost: ~3 flops per synapse per period,
+no ``exp``. ``c`` is stored *referenced to the last tick* ``t_k = h floor(t/h)``: an event at
+``t`` adds ``Δc exp((t - t_k)/tau_c)`` and each tick multiplies by ``exp(-h/tau_c)``, which
+makes ``c(t_k)`` exact at every tick (the recorded ``c`` between ticks is this referenced
+value). ``update_dt`` must be a multiple of the simulation step, ``goal`` is taken constant
+over a period, and ``tau_da`` must equal the decay constant of ``da`` in the target group
+(it enters only ``τ'``).
 
 References
 ----------

@@ -106,10 +106,15 @@ def izhikevich(a=0.02 / ms, b=0.2 / ms, c=-65 * mV, d=8 * mV / ms, tau_syn=5 * m
 
 
 def make_group(model: NeuronModel, n: int, name: str, extra_eqs: str = "", extra_namespace=None,
-               events=None) -> NeuronGroup:
-    """NeuronGroup from a template with an explicit namespace (no lookup in calling frames)."""
+               events=None, extra_reset: str = "") -> NeuronGroup:
+    """NeuronGroup from a template with an explicit namespace (no lookup in calling frames).
+
+    ``extra_eqs`` / ``extra_reset`` / ``extra_namespace`` add what plasticity rules need on the
+    postsynaptic side (``plasticity.base.PostSide``: e.g. the BCM rate trace ``nu += 1/tau_nu``).
+    """
     ns = {**model.namespace, **(extra_namespace or {})}
-    return NeuronGroup(n, model.eqs + "\n" + extra_eqs, threshold=model.threshold, reset=model.reset,
+    reset = model.reset + ("\n" + extra_reset if extra_reset else "")
+    return NeuronGroup(n, model.eqs + "\n" + extra_eqs, threshold=model.threshold, reset=reset,
                        refractory=model.refractory, method=model.method, namespace=ns, name=name,
                        events=events)
 

@@ -30,16 +30,16 @@ def numpy_brian():
     yield
 
 
-def post_group(post_times, duration, extra=""):
+def post_group(post_times, duration, extra="", dt=DT):
     """``n`` neurons spiking exactly at ``post_times[k]`` (a list per neuron), with every
     neuron-side variable a rule may read (da, goal, nu, nu_sq), integrated exactly."""
     n = len(post_times)
-    steps = int(round(float(duration / DT))) + 1
+    steps = int(round(float(duration / dt))) + 1
     drive = np.zeros((steps, n))
     for k, times in enumerate(post_times):
         for t in times:
-            drive[int(round(float(t / DT))), k] = 1.0
-    spk = TimedArray(drive, dt=DT)
+            drive[int(round(float(t / dt))), k] = 1.0
+    spk = TimedArray(drive, dt=dt)
     eqs = "\n".join([DOPAMINE_POST.eqs, GOAL_POST.eqs, BCM_POST.eqs, "x : 1", extra])
     ns = {**DOPAMINE_POST.namespace, **GOAL_POST.namespace, **BCM_POST.namespace, "spk": spk}
     return NeuronGroup(n, eqs, threshold="spk(t, i) > 0.5", reset=BCM_POST.reset, method="exponential_euler",
@@ -53,15 +53,17 @@ def pre_group(pre_times):
 
 
 def rig(spec: RuleSpec, pre_times, post_times, duration, w0=0.5, dopamine=(), da_weight=1.0,
-        record=(), extra_post="", target_var=None, weight=1.0):
+        record=(), extra_post="", target_var=None, weight=1.0, dt=DT):
     """One-to-one synapses k: pre k -> post k (independent pairs in one network).
 
     ``dopamine``: times at which a dopamine source spikes; it projects (rule ``static``,
     volume transmission) onto ``da`` of every postsynaptic neuron with weight ``da_weight``.
+    Spike times must be multiples of ``dt`` (the default clock's step for this rig).
     Returns a namespace with the network, groups, synapses and monitors; call ``.run()``.
     """
+    defaultclock.dt = dt
     n = len(pre_times)
-    pre, post = pre_group(pre_times), post_group(post_times, duration, extra_post)
+    pre, post = pre_group(pre_times), post_group(post_times, duration, extra_post, dt)
     syn = make_synapses(spec, pre, post, target_var=target_var, weight=weight, connect={"j": "i"})
     syn.w = w0
     objs = [pre, post, syn]

@@ -58,3 +58,12 @@ def test_izhikevich_regular_spiking():
     g.I_ext = [0, 10] * mV / ms
     mon, _ = _run(g, 500 * ms)
     assert mon.count[0] == 0 and mon.count[1] > 5
+
+
+def test_make_group_extra_reset_for_rule_post_side():
+    from plasticity.hebbian import BCM_POST
+    g = make_group(lif_conductance(), 1, "bcmpost", extra_eqs=BCM_POST.eqs, extra_reset=BCM_POST.reset,
+                   extra_namespace=BCM_POST.namespace)
+    g.I_ext = 300 * pA
+    _run(g, 200 * ms)
+    assert g.nu[0] > 0                                # the rate trace moved at post spikes
