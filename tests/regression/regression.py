@@ -45,7 +45,7 @@ def regenerate(names: list[str]) -> None:
         reset_brian()
         measured = measure(entry)
         for key, band in entry["metrics"].items():
-            band["value"] = round(float(measured[key]), 4)
+            band["value"] = float(f"{float(measured[key]):.5g}")
         path.write_text(yaml.safe_dump(entry, sort_keys=False))
         print(f"{path.name}: {', '.join(f'{k}={v['value']}' for k, v in entry['metrics'].items())}")
 
