@@ -7,22 +7,27 @@ inhibitory population inhibits everyone. Connectivity is all-to-all with structu
 / (1 - f)``; everything else 1). Recurrent NMDA has a saturating gating variable per
 presynaptic cell (Wang 1999), ``ds/dt = -s / tau_d + alpha x (1 - s)``, ``dx/dt = -x / tau_r``,
 ``x += 1`` per spike, which makes a cued pool bistable: it keeps firing through a delay at
-20-40 Hz while uncued pools stay at a few Hz (Brunel & Wang 2001 Figs. 3-4; Compte et al. 2000).
+20-40 Hz while uncued pools stay at 1-2 Hz (Brunel & Wang 2001 Figs. 3-4; Compte et al. 2000).
 
 Because connectivity is all-to-all with weights that depend only on pool membership, recurrent
-input is delivered through pooled gating variables: every cell's ``s`` is summed per pool
-(Brian2 ``(summed)`` variables, as in the Brian2 example of Wang 2002) into a small ``pools``
-group, whose totals reach every cell through ``n_pools + 2`` weighted summed synapses. The cost
-per time step is O(N * n_pools) instead of O(N^2).
+input is delivered through pooled gating variables (Brian2 ``(summed)`` variables, as in the
+Brian2 example of Wang 2002): a ``units`` group holds one unit per selective pool, one for the
+non-selective cells and one for the interneurons. Each cell's ``s_nmda`` is summed into its unit
+and each spike increments its unit's AMPA (GABA) trace; unit-to-unit synapses form the weighted
+totals every class of cell receives; one summed synapse per cell turns them into ``I_rec``
+(AMPA + Mg-blocked NMDA + GABA, plus the gated input). Cost per step: O(N + n_pools^2), not O(N^2).
+Excitatory and inhibitory cells share one NeuronGroup (``cells``; exc = first ``n_exc``) with
+per-cell constants, which halves the number of code objects run per time step.
 
 Gating (PBWM-like; O'Reilly & Frank 2006): external input to the selective pools arrives on a
 separate conductance ``g_in`` whose efficacy is ``gain = gain_closed + (1 - gain_closed) *
-clip(gate, 0, 1)``. ``gate`` is the activity of a one-unit gate trace (``tau_gate``) driven by
-spikes arriving on the ``gate`` port (a basal-ganglia/thalamic disinhibition signal); every cell
-reads it as a linked variable. Gate closed: inputs are attenuated and the attractor's recurrent
-excitation and inhibition protect the held item. Gate open: the input is at full gain, and the
-gate also excites the interneurons (``g_gate_inh``), transiently raising inhibition so that the
-held item is released while the new, strongly driven pool takes over.
+clip(gate, 0, 1)``. ``gate`` is a one-unit trace (``dgate/dt = -gate / tau_gate``) incremented
+by spikes arriving on the ``gate`` port (a basal-ganglia/thalamic disinhibition signal) and
+copied to the units each step. Gate closed: inputs are attenuated to ``gain_closed`` and the
+attractor's recurrent excitation and inhibition protect the held item. Gate open: the input is
+at full gain, and the gate also excites the interneurons (``g_gate_inh * clip(gate, 0, 1)``),
+raising inhibition while it is open, so that the held item is released while the new, strongly
+driven pool takes over.
 
 Ports
 -----
@@ -61,37 +66,43 @@ from regions.base import Region
 from regions.connect import connect
 from regions.neurons import NeuronModel, make_group
 
-_EXC_EQS = """
-dv/dt = (g_L * (E_L - v) + (g_ampa + gain * g_in) * (E_ampa - v) + g_gaba * (E_gaba - v) + I_rec) / C : volt (unless refractory)
-I_rec = (G_ampa * S_ampa + G_nmda * S_nmda / (1 + Mg * exp(-0.062 * v / mV) / 3.57)) * (E_ampa - v) + G_gaba * S_gaba * (E_gaba - v) : amp
+_CELL_EQS = """
+dv/dt = (g_L * (E_L - v) + g_ampa * (E_ampa - v) + g_gaba * (E_gaba - v) + I_rec) / C : volt (unless refractory)
 dg_ampa/dt = -g_ampa / tau_ampa : siemens
 dg_in/dt = -g_in / tau_ampa : siemens
 dg_gaba/dt = -g_gaba / tau_gaba : siemens
 ds_nmda/dt = -s_nmda / tau_nmda_decay + alpha_nmda * x_nmda * (1 - s_nmda) : 1
 dx_nmda/dt = -x_nmda / tau_nmda_rise : 1
-gain = gain_closed + (1 - gain_closed) * clip(gate, 0, 1) : 1
-gate : 1
-S_ampa : 1
-S_nmda : 1
-S_gaba : 1
+I_rec : amp
+C : farad (constant)
+g_L : siemens (constant)
+t_ref : second (constant)
+g_ext : siemens (constant)
+G_ampa : siemens (constant)
+G_nmda : siemens (constant)
+G_gaba : siemens (constant)
 """
 
-_INH_EQS = """
-dv/dt = (g_L * (E_L - v) + (g_ampa + g_gate_inh * clip(gate, 0, 1)) * (E_ampa - v) + g_gaba * (E_gaba - v) + I_rec) / C : volt (unless refractory)
-I_rec = (G_ampa * S_ampa + G_nmda * S_nmda / (1 + Mg * exp(-0.062 * v / mV) / 3.57)) * (E_ampa - v) + G_gaba * S_gaba * (E_gaba - v) : amp
-dg_ampa/dt = -g_ampa / tau_ampa : siemens
-dg_gaba/dt = -g_gaba / tau_gaba : siemens
-gate : 1
-S_ampa : 1
-S_nmda : 1
-S_gaba : 1
-"""
-
-_POOL_EQS = """
-ds_ampa/dt = -s_ampa / tau_ampa : 1
-ds_gaba/dt = -s_gaba / tau_gaba : 1
+# One unit per selective pool, one non-selective, one inhibitory (index P + 1). ``s_fast`` is the
+# pool's summed AMPA trace (GABA for the inhibitory unit); ``s_nmda`` the summed saturating NMDA
+# gating; ``A_tot`` / ``N_tot`` / ``G_tot`` the weighted totals that cells of this class receive.
+_UNIT_EQS = """
+ds_fast/dt = -s_fast / tau_fast : 1
+tau_fast : second (constant)
 s_nmda : 1
+A_tot : 1
+N_tot : 1
+G_tot : 1
+gate : 1
+gain = gain_closed + (1 - gain_closed) * clip(gate, 0, 1) : 1
+g_gate = g_gate_unit * clip(gate, 0, 1) : siemens
+g_gate_unit : siemens (constant)
 """
+
+# Recurrent + gated input current of every cell, from the unit of its class (one synapse per cell).
+_REC_CURRENT = ("I_rec_post = (G_ampa_post * A_tot_pre + G_nmda_post * N_tot_pre / (1 + Mg * exp(-0.062 * v_post / mV) / 3.57)"
+                " + gain_pre * g_in_post + g_gate_pre) * (E_ampa - v_post)"
+                " + G_gaba_post * G_tot_pre * (E_gaba - v_post) : amp (summed)")
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,9 @@ class PFCParams:
     n_inh: int = 200
     n_pools: int = 4                        # selective pools (items / goals)
     f_pool: float = 0.1                     # fraction of E cells per pool (Brunel & Wang 2001: f = 0.1)
-    w_plus: float = 2.1                     # within-pool potentiation (B&W 2001: 2.1 gives persistent activity)
+    w_plus: float = 2.2                     # within-pool potentiation; B&W 2001 use 2.1 at N = 2000 (Figs. 3-4);
+                                            # at N = 1000 finite-size noise lets 2.1 delay activity decay within
+                                            # 2 s, 2.2 holds it at ~40 Hz (measured here)
     n_ref_exc: int = 1600
     n_ref_inh: int = 400
     C_exc: object = quantity(0.5 * nF)
@@ -138,9 +151,10 @@ class PFCParams:
     rate_ext: object = quantity(3 * Hz)
     g_ext_exc: object = quantity(2.1 * nS)
     g_ext_inh: object = quantity(1.62 * nS)
-    gain_closed: float = 0.2                # input efficacy with the gate closed (this model)
+    gain_closed: float = 0.1                # input efficacy with the gate closed (this model)
     tau_gate: object = quantity(20 * ms)    # gate trace decay (this model)
-    g_gate_inh: object = quantity(0 * nS)   # gate -> interneuron drive while open (this model)
+    g_gate_inh: object = quantity(1 * nS)   # gate -> interneuron drive while open (this model;
+                                            # clears the held pool on an open-gate update)
     v_init_low: object = quantity(-60 * mV)
     v_init_high: object = quantity(-50 * mV)
 
@@ -198,71 +212,66 @@ class PFC(Region):
 
     def build(self) -> None:
         p = self.params
-        P, n_pool = p.n_pools, p.pool_size
+        P, n_pool, n_e, n_i = p.n_pools, p.pool_size, p.n_exc, p.n_inh
         n_sel = P * n_pool
         self.pool_slices = [(k * n_pool, (k + 1) * n_pool) for k in range(P)]
-        pool_of = np.full(p.n_exc, P, dtype=np.int32)           # unit P: non-selective, P + 1: inhibitory
-        pool_of[:n_sel] = np.repeat(np.arange(P, dtype=np.int32), n_pool)
-        scale_e, scale_i = p.n_ref_exc / p.n_exc, p.n_ref_inh / p.n_inh
+        unit_of = np.full(n_e + n_i, P + 1, dtype=np.int32)   # unit P: non-selective, P + 1: inhibitory
+        unit_of[:n_e] = P
+        unit_of[:n_sel] = np.repeat(np.arange(P, dtype=np.int32), n_pool)
+        scale_e, scale_i = p.n_ref_exc / n_e, p.n_ref_inh / n_i
 
-        common = dict(E_L=p.E_L, V_th=p.V_th, V_reset=p.V_reset, E_ampa=p.E_ampa, E_gaba=p.E_gaba,
-                      tau_ampa=p.tau_ampa, tau_gaba=p.tau_gaba, Mg=p.Mg, mV=mV)
-        exc_model = NeuronModel(_EXC_EQS, "v > V_th", "v = V_reset\nx_nmda += 1", p.t_ref_exc, dict(
-            common, C=p.C_exc, g_L=p.g_L_exc, tau_nmda_rise=p.tau_nmda_rise, tau_nmda_decay=p.tau_nmda_decay,
-            alpha_nmda=p.alpha_nmda, gain_closed=p.gain_closed, G_ampa=p.g_ampa_rec_exc * scale_e,
-            G_nmda=p.g_nmda_exc * scale_e, G_gaba=p.g_gaba_exc * scale_i))
-        inh_model = NeuronModel(_INH_EQS, "v > V_th", "v = V_reset", p.t_ref_inh, dict(
-            common, C=p.C_inh, g_L=p.g_L_inh, g_gate_inh=p.g_gate_inh, G_ampa=p.g_ampa_rec_inh * scale_e,
-            G_nmda=p.g_nmda_inh * scale_e, G_gaba=p.g_gaba_inh * scale_i))
-        exc = self.add_group("exc", make_group(exc_model, p.n_exc, self.object_name("exc")))
-        inh = self.add_group("inh", make_group(inh_model, p.n_inh, self.object_name("inh")))
-        pools = self.add_group("pools", NeuronGroup(P + 2, _POOL_EQS, method="exact", name=self.object_name("pools"),
-                                                    namespace=dict(tau_ampa=p.tau_ampa, tau_gaba=p.tau_gaba)),
-                               record=False)
+        # every cell in one group (fewer code objects per time step); exc = [0, n_e), inh = [n_e, N)
+        model = NeuronModel(_CELL_EQS, "v > V_th", "v = V_reset\nx_nmda += 1", "t_ref", dict(
+            E_L=p.E_L, V_th=p.V_th, V_reset=p.V_reset, E_ampa=p.E_ampa, E_gaba=p.E_gaba, tau_ampa=p.tau_ampa,
+            tau_gaba=p.tau_gaba, tau_nmda_rise=p.tau_nmda_rise, tau_nmda_decay=p.tau_nmda_decay,
+            alpha_nmda=p.alpha_nmda))
+        cells = self.add_group("cells", make_group(model, n_e + n_i, self.object_name("cells")), record=False)
+        exc = self.add_group("exc", cells[:n_e])
+        inh = self.add_group("inh", cells[n_e:])
+        for g, C, g_L, t_ref, g_ext, Ga, Gn, Gg in (
+                (exc, p.C_exc, p.g_L_exc, p.t_ref_exc, p.g_ext_exc, p.g_ampa_rec_exc, p.g_nmda_exc, p.g_gaba_exc),
+                (inh, p.C_inh, p.g_L_inh, p.t_ref_inh, p.g_ext_inh, p.g_ampa_rec_inh, p.g_nmda_inh, p.g_gaba_inh)):
+            g.C, g.g_L, g.t_ref, g.g_ext = C, g_L, t_ref, g_ext
+            g.G_ampa, g.G_nmda, g.G_gaba = Ga * scale_e, Gn * scale_e, Gg * scale_i
+        cells.v = p.v_init_low + self.rng.random(n_e + n_i) * (p.v_init_high - p.v_init_low)
+        self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight="g_ext"))
+
+        units = self.add_group("units", NeuronGroup(P + 2, _UNIT_EQS, method="exact", name=self.object_name("units"),
+                                                    namespace=dict(gain_closed=p.gain_closed)), record=False)
+        units.tau_fast = p.tau_ampa
+        units.tau_fast[P + 1] = p.tau_gaba
+        units.g_gate_unit[P + 1] = p.g_gate_inh
         gate = self.add_group("gate", NeuronGroup(1, "dgate/dt = -gate / tau_gate : 1", method="exact",
                                                   name=self.object_name("gate"),
                                                   namespace=dict(tau_gate=p.tau_gate)), record=False)
-        for g in (exc, inh):
-            g.v = p.v_init_low + self.rng.random(len(g)) * (p.v_init_high - p.v_init_low)
-        self.add(PoissonInput(exc, "g_ampa", p.n_ext, p.rate_ext, weight=p.g_ext_exc))
-        self.add(PoissonInput(inh, "g_ampa", p.n_ext, p.rate_ext, weight=p.g_ext_inh))
 
-        # cells -> pooled gating variables (saturating NMDA summed, AMPA / GABA as pooled traces)
-        e2pool = Synapses(exc, pools, model="s_nmda_post = s_nmda_pre : 1 (summed)", on_pre="s_ampa_post += 1",
-                          delay=p.delay, name=self.object_name("exc_pools"), namespace={})
-        connect(e2pool, np.arange(p.n_exc, dtype=np.int32), pool_of)
-        i2pool = Synapses(inh, pools, on_pre="s_gaba_post += 1", delay=p.delay,
-                          name=self.object_name("inh_pools"), namespace={})
-        connect(i2pool, np.arange(p.n_inh, dtype=np.int32), np.full(p.n_inh, P + 1, dtype=np.int32))
-        self.add_synapses("exc_pools", e2pool)
-        self.add_synapses("inh_pools", i2pool)
-
-        # pooled excitation -> every cell, with Brunel & Wang's structured weights
-        w = np.ones((P + 1, P + 1))                      # [pre unit, post unit] over excitatory units
+        # cells -> their unit: AMPA/GABA traces (+1 per spike) and the saturating NMDA gating (summed)
+        c2u = Synapses(cells, units, model="s_nmda_post = s_nmda_pre : 1 (summed)", on_pre="s_fast_post += 1",
+                       delay=p.delay, name=self.object_name("cells_units"), namespace={})
+        connect(c2u, np.arange(n_e + n_i, dtype=np.int32), unit_of)
+        # unit -> unit class totals with Brunel & Wang's structured weights [pre unit, post unit]
+        w = np.ones((P + 2, P + 2))
         w[:P, :P] = p.w_minus
         w[np.arange(P), np.arange(P)] = p.w_plus
         w[P, :P] = p.w_minus                             # non-selective -> selective
-        w = np.vstack([w, np.zeros((1, P + 1))])         # the inhibitory unit carries only s_gaba
-        pre_e, post_e = np.meshgrid(np.arange(P + 2), np.arange(p.n_exc), indexing="ij")
-        pool2e = Synapses(pools, exc, model="w : 1\nS_ampa_post = w * s_ampa_pre : 1 (summed)\n"
-                                            "S_nmda_post = w * s_nmda_pre : 1 (summed)\n"
-                                            "S_gaba_post = s_gaba_pre : 1 (summed)",
-                          name=self.object_name("pools_exc"), namespace={})
-        connect(pool2e, pre_e.ravel(), post_e.ravel())
-        pool2e.w = w[pre_e.ravel(), pool_of[post_e.ravel()]]
-        pre_i, post_i = np.meshgrid(np.arange(P + 2), np.arange(p.n_inh), indexing="ij")
-        pool2i = Synapses(pools, inh, model="S_ampa_post = s_ampa_pre : 1 (summed)\n"
-                                            "S_nmda_post = s_nmda_pre : 1 (summed)\n"
-                                            "S_gaba_post = s_gaba_pre : 1 (summed)",
-                          name=self.object_name("pools_inh"), namespace={})
-        connect(pool2i, pre_i.ravel(), post_i.ravel())
-        self.add_synapses("pools_exc", pool2e)
-        self.add_synapses("pools_inh", pool2i)
-        for key, g in (("exc", exc), ("inh", inh)):      # every cell reads the one gate trace
-            syn = Synapses(gate, g, model="gate_post = gate_pre : 1 (summed)",
-                           name=self.object_name(f"gate_{key}"), namespace={})
-            connect(syn, np.zeros(len(g), dtype=np.int32), np.arange(len(g), dtype=np.int32))
-            self.add_synapses(f"gate_{key}", syn)
+        w[P + 1, :] = 0.0                                # the inhibitory unit carries GABA only
+        u2u = Synapses(units, units, model="w : 1\nw_gaba : 1\nA_tot_post = w * s_fast_pre : 1 (summed)\n"
+                                           "N_tot_post = w * s_nmda_pre : 1 (summed)\n"
+                                           "G_tot_post = w_gaba * s_fast_pre : 1 (summed)",
+                       name=self.object_name("units_units"), namespace={})
+        pre, post = (a.ravel().astype(np.int32) for a in np.meshgrid(np.arange(P + 2), np.arange(P + 2), indexing="ij"))
+        connect(u2u, pre, post)
+        u2u.w = w[pre, post]
+        u2u.w_gaba = (pre == P + 1).astype(float)
+        # unit -> each cell of its class: recurrent AMPA + NMDA (Mg block) + GABA, and the gated input
+        u2c = Synapses(units, cells, model=_REC_CURRENT, name=self.object_name("units_cells"),
+                       namespace=dict(Mg=p.Mg, mV=mV, E_ampa=p.E_ampa, E_gaba=p.E_gaba, gain_closed=p.gain_closed))
+        connect(u2c, unit_of, np.arange(n_e + n_i, dtype=np.int32))
+        g2u = Synapses(gate, units, model="gate_post = gate_pre : 1 (summed)", name=self.object_name("gate_units"),
+                       namespace={})
+        connect(g2u, np.zeros(P + 2, dtype=np.int32), np.arange(P + 2, dtype=np.int32))
+        for key, syn in (("cells_units", c2u), ("units_units", u2u), ("units_cells", u2c), ("gate_units", g2u)):
+            self.add_synapses(key, syn)
 
         sel = exc[:n_sel]
         self.add_port("input", sel, "g_in", "all selective pools (gated conductance g_in)")

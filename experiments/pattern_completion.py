@@ -1,0 +1,331 @@
+"""CA3 pattern completion and storage capacity, measured against Willshaw theory; DG separation.
+
+Protocol (after Treves & Rolls 1994 and the spiking Willshaw network of Golomb, Rubin &
+Sompolinsky 1990; cue-fraction curves as in Guzman et al. 2016, Fig. 4 and Mishra et al. 2016,
+Fig. 7):
+
+1. **Separation (DG).** Pairs of EC patterns (coding level ``ec_coding``) sharing a fraction
+   ``s`` of their active cells are presented (learning off, ``t_sep`` each); the granule-cell
+   codes are compared. ``separation_gain = <DG overlap> / <EC overlap>`` (< 1: separated).
+2. **Online storage.** ``P`` random CA3 patterns (``M = round(coding_level * n_ca3)`` cells
+   each) are stored *online*: each is imposed by a Poisson drive onto its cells (``ca3`` port,
+   the stand-in for the mossy-fibre teacher; the DG -> CA3 and EC -> CA3 weights are set to 0 in
+   the config so that stored patterns are exactly random, as the theory assumes) for
+   ``t_store``, followed by ``t_isi`` of silence, with learning on (encoding mode, Hasselmo et al.
+   1995). The recurrent weights start silent and are potentiated by the ``hebbian`` rule. Each
+   CA3 pattern is paired with a random EC pattern presented at the same time; the topographic
+   EC -> CA1 input teaches the Schaffer collaterals the CA3 -> CA1 association.
+3. **Recall.** Patterns are stored in blocks up to the loads ``loads``. After each block learning
+   is frozen and ``n_test`` stored patterns are cued with a random fraction ``f`` of their cells
+   for ``t_cue`` (activity reset between tests); a cell is *recalled* if it fires in
+   [``t_read``, ``t_cue``). Overlap = ``|A ∩ ξ| / sqrt(|A| M)``.
+
+Theory. Willshaw et al. (1969) clipped binary storage of ``P`` patterns with ``M`` of ``N``
+cells active fills a fraction ``p1 = 1 - (1 - (M/N)^2)^P`` of the synapses; the asymptotic
+capacity is reached at a half-filled matrix (``p1 = 1/2``)::
+
+    P_W = ln 2 * N^2 / M^2      (= ln 2 / a^2 for coding level a = M/N)
+
+which is the reference used here (``capacity_theory``; Willshaw et al. 1969; Golomb et al. 1990).
+
+Metrics
+-------
+recall_overlap_cue30 / cue50 / cue100 : mean overlap at the lightest load, cue fractions 0.3 / 0.5 / 1.
+completion_cue50 : fraction of the *uncued* pattern cells recalled (lightest load, f = 0.5).
+spurious_cue50 : mean number of recalled cells outside the pattern (lightest load, f = 0.5).
+capacity_patterns : largest tested ``P`` with mean overlap >= ``criterion`` at f = 0.5.
+capacity_theory : ``ln 2 N^2 / M^2``; capacity_ratio : capacity_patterns / capacity_theory.
+fill_at_capacity / fill_theory_at_capacity : measured fraction of potentiated synapses (w > 0.5)
+    and Willshaw's ``p1`` at ``P = capacity_patterns``.
+overlap_above_capacity : mean overlap (f = 0.5) at the first load above capacity (NaN if none).
+energy_stored / energy_recalled / energy_random : normalised Hopfield energy (``gamma = 0.5``) of
+    the stored pattern, the recalled state and a random state of ``M`` cells, lightest load.
+ca1_readout_overlap : overlap of CA1 activity during CA3 recall (f = 0.5, lightest load) with
+    the EC pattern paired at storage (readout in cortical coordinates).
+separation_gain, ec_overlap_in, dg_overlap_out : DG separation over all pairs; dg_coding_level :
+    fraction of granule cells active per pattern.
+
+Figure ``figures/pattern_completion.png``: overlap vs cue fraction for the loads ``fig_loads``.
+
+References
+----------
+Willshaw DJ, Buneman OP, Longuet-Higgins HC (1969) Non-holographic associative memory. Nature
+    222:960-962.
+Golomb D, Rubin N, Sompolinsky H (1990) Willshaw model: associative memory with sparse coding and
+    low firing rates. Phys Rev A 41:1843-1854.
+Treves A, Rolls ET (1994) Computational analysis of the role of the hippocampus in memory.
+    Hippocampus 4:374-391.
+Guzman SJ, Schlögl A, Frotscher M, Jonas P (2016) Synaptic mechanisms of pattern completion in the
+    hippocampal CA3 network. Science 353:1117-1123, Fig. 4.
+Mishra RK, Kim S, Guzman SJ, Jonas P (2016) Nat Commun 7:11552, Fig. 7.
+Hasselmo ME, Schnell E, Barkai E (1995) J Neurosci 15:5249-5262.
+Leutgeb JK, Leutgeb S, Moser M-B, Moser EI (2007) Pattern separation in the dentate gyrus and
+    CA3 of the hippocampus. Science 315:961-966.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Hz, NeuronGroup, Synapses, TimedArray, ms, nS, second
+
+from brain.config import ConfigError
+from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
+from regions.base import derive_seed
+from regions.connect import connect
+from regions.hippocampus_circuit import cosine_overlap
+
+BACKENDS = ("numpy", "cython")     # closed loop: recall tests are read and reset between run() calls
+
+
+@dataclass(frozen=True)
+class Params:
+    region: str = "hippocampus"
+    coding_level: float = 0.1                   # CA3 pattern coding level a = M / N
+    ec_coding: float = 0.1                      # EC pattern coding level
+    loads: tuple[int, ...] = (10, 20, 30, 40, 50, 60, 70, 80, 100)
+    fig_loads: tuple[int, ...] = (10, 40, 70)   # loads at which every cue fraction is tested
+    cue_fractions: tuple[float, ...] = (0.3, 0.5, 0.7, 1.0)
+    n_test: int = 8                             # patterns tested per load and cue fraction
+    criterion: float = 0.9
+    stop_after: int = 2                         # stop after this many consecutive loads below criterion
+    t_store: object = quantity(40 * ms)
+    t_isi: object = quantity(60 * ms)           # silence between patterns (> 3 tau of the rule's trace)
+    t_cue: object = quantity(60 * ms)
+    t_read: object = quantity(20 * ms)          # recall window starts here (after the cue onset)
+    rate_store: object = quantity(300 * Hz)     # teacher drive: one Poisson source per cell
+    rate_cue: object = quantity(150 * Hz)
+    w_drive: object = quantity(10 * nS)
+    rate_ec: object = quantity(150 * Hz)
+    sep_overlaps: tuple[float, ...] = (0.5, 0.7, 0.9)
+    n_sep_pairs: int = 6                        # pairs per EC overlap level
+    t_sep: object = quantity(100 * ms)
+    figure: bool = True
+
+    def __post_init__(self):
+        check_probability(self, "coding_level", "ec_coding", "criterion")
+        check_positive_int(self, "n_test", "stop_after", "n_sep_pairs")
+        check_positive(self, "t_store", "t_cue", "t_sep")
+        check_nonneg(self, "t_isi", "t_read", "rate_store", "rate_cue", "w_drive", "rate_ec")
+        if not self.loads or any(b <= a for a, b in zip(self.loads, self.loads[1:])) or self.loads[0] <= 0:
+            raise ConfigError("experiment.loads: must be a non-empty increasing list of positive integers")
+        if not self.cue_fractions or not all(0 < f <= 1 for f in self.cue_fractions):
+            raise ConfigError("experiment.cue_fractions: must be fractions in (0, 1]")
+        if not all(0 <= s <= 1 for s in self.sep_overlaps):
+            raise ConfigError("experiment.sep_overlaps: must be fractions in [0, 1]")
+        if float(self.t_read) >= float(self.t_cue):
+            raise ConfigError("experiment.t_read: must be shorter than t_cue")
+
+
+# -- stimulation and read-out helpers (shared with sequence_replay) ----------------------------
+class PatternDrive:
+    """One Poisson source per cell of a port, one-to-one: a per-cell ``rate`` set between runs,
+    plus scheduled patterns: during run time ``t``, row ``sched(t - offset)`` of ``table``
+    (patterns x cells, 0/1) is driven at ``rate_sched`` (row 0 must be silent).
+    """
+
+    def __init__(self, brain, target: str, weight, rate_sched=0 * Hz, name: str = "drive"):
+        region, port = target.split(".", 1)
+        self.port = brain.regions[region].port(port)
+        self.n = len(self.port.group)
+        self.group = NeuronGroup(self.n, "rate : Hz\noffset : second (shared)",
+                                 threshold="rand() < (rate + rate_sched * table(sched(t - offset) * second, i)) * dt",
+                                 namespace={"rate_sched": rate_sched}, name=name)
+        self.set_schedule(np.zeros((1, self.n)), np.zeros(1), 1 * ms)
+        self.syn = Synapses(self.group, self.port.group, on_pre=f"{self.port.var}_post += w_drive",
+                            namespace={"w_drive": weight}, name=f"{name}_syn")
+        connect(self.syn, np.arange(self.n), np.arange(self.n))
+        brain.add(self.group, self.syn)
+
+    def set_schedule(self, table: np.ndarray, rows: np.ndarray, bin_dt) -> None:
+        """``rows[k]``: table row driven during bin ``k`` (width ``bin_dt``) of the schedule."""
+        self.group.namespace["table"] = TimedArray(np.asarray(table, dtype=float), dt=1 * second)
+        self.group.namespace["sched"] = TimedArray(np.asarray(rows, dtype=float), dt=bin_dt)
+
+    def set(self, cells=None, rate=0 * Hz) -> None:
+        r = np.zeros(self.n)
+        if cells is not None:
+            r[np.asarray(cells)] = float(rate)
+        self.group.rate = r * Hz
+
+
+def active_cells(monitor, start: int, t0: float, t1: float, n: int, min_spikes: int = 1) -> np.ndarray:
+    """Binary vector: cells of ``monitor`` with >= ``min_spikes`` spikes in [t0, t1) (spikes from index ``start``)."""
+    i = np.asarray(monitor.i[start:])
+    t = np.asarray(monitor.t[start:] / second)
+    counts = np.bincount(i[(t >= t0) & (t < t1)], minlength=n)
+    return counts >= min_spikes
+
+
+def random_patterns(n_patterns: int, n: int, m: int, rng) -> np.ndarray:
+    pats = np.zeros((n_patterns, n), dtype=bool)
+    for k in range(n_patterns):
+        pats[k, rng.choice(n, m, replace=False)] = True
+    return pats
+
+
+def _recall_overlap(act: np.ndarray, pat: np.ndarray) -> float:
+    return float((act & pat).sum() / math.sqrt(max(act.sum(), 1) * pat.sum()))
+
+
+# -- experiment ---------------------------------------------------------------------------------
+def run(ctx) -> dict[str, float]:
+    p: Params = ctx.params
+    if p.region not in ctx.config.regions:
+        raise ConfigError(f"experiment.region: no region {p.region!r} in regions")
+    brain = ctx.brain()
+    hc = brain.regions[p.region]
+    n3, n_ec, n_dg = len(hc.groups["ca3"]), len(hc.groups["ec"]), len(hc.groups["dg"])
+    rng = np.random.default_rng(derive_seed(ctx.seed, "pattern_completion"))
+    m = max(1, int(round(p.coding_level * n3)))
+    m_ec = max(1, int(round(p.ec_coding * n_ec)))
+    p_max = p.loads[-1]
+    pats = random_patterns(p_max, n3, m, rng)
+    ec_pats = random_patterns(p_max, n_ec, m_ec, rng)
+
+    ca3_drive = PatternDrive(brain, f"{p.region}.ca3", p.w_drive, p.rate_store, name="drive_ca3")
+    ec_drive = PatternDrive(brain, f"{p.region}.ec", p.w_drive, p.rate_ec, name="drive_ec")
+    mons = {k: brain.monitors[f"{p.region}.{k}"] for k in ("ca3", "ec", "dg", "ca1")}
+
+    def trial(duration, t_read, drives):
+        """Reset, drive ``[(PatternDrive, cells, rate)]`` for ``duration``; active sets per population."""
+        hc.reset_activity()
+        for d, cells, rate in drives:
+            d.set(cells, rate)
+        start = {k: mon.num_spikes for k, mon in mons.items()}
+        t0 = float(brain.network.t)
+        brain.run(duration)
+        for d, _, _ in drives:
+            d.set()
+        sizes = {"ca3": n3, "ec": n_ec, "dg": n_dg, "ca1": n_ec}
+        return {k: active_cells(mon, start[k], t0 + float(t_read), t0 + float(duration), sizes[k])
+                for k, mon in mons.items()}
+
+    # 1. DG pattern separation (learning off, no memories yet)
+    brain.set_plastic(False)
+    metrics: dict[str, float] = {}
+    ins, outs, dg_levels = [], [], []
+    for s in p.sep_overlaps:
+        gi, go = [], []
+        for _ in range(p.n_sep_pairs):
+            a = rng.choice(n_ec, m_ec, replace=False)
+            keep = a[:int(round(s * m_ec))]
+            rest = np.setdiff1d(np.arange(n_ec), a)
+            b = np.concatenate([keep, rng.choice(rest, m_ec - len(keep), replace=False)])
+            codes = [trial(p.t_sep, 0 * ms, [(ec_drive, cells, p.rate_ec)])["dg"] for cells in (a, b)]
+            va, vb = np.zeros(n_ec, bool), np.zeros(n_ec, bool)
+            va[a], vb[b] = True, True
+            gi.append(cosine_overlap(va, vb))
+            go.append(cosine_overlap(*codes))
+            dg_levels += [c.mean() for c in codes]
+        ins += gi
+        outs += go
+        metrics[f"dg_overlap_at_{int(round(100 * s))}"] = float(np.mean(go))
+    metrics["ec_overlap_in"] = float(np.mean(ins))
+    metrics["dg_overlap_out"] = float(np.mean(outs))
+    metrics["separation_gain"] = metrics["dg_overlap_out"] / max(metrics["ec_overlap_in"], 1e-12)
+    metrics["dg_coding_level"] = float(np.mean(dg_levels))
+
+    # 2./3. storage in blocks, recall after each block
+    bin_dt = 10 * ms
+    n_store = int(round(float(p.t_store / bin_dt)))
+    n_isi = int(round(float(p.t_isi / bin_dt)))
+    rows = np.concatenate([[k + 1] * n_store + [0] * n_isi for k in range(p_max)] + [[0]])
+    ca3_drive.set_schedule(np.vstack([np.zeros(n3), pats]), rows, bin_dt)
+    ec_drive.set_schedule(np.vstack([np.zeros(n_ec), ec_pats]), rows, bin_dt)
+    t_per = float((n_store + n_isi) * bin_dt)
+    results: dict[tuple[int, float], list] = {}
+    stored, fails, capacity, above = 0, 0, 0, float("nan")
+    fill = {}
+    light = p.loads[0]
+    W_light = None
+    energies = {"stored": [], "recalled": [], "random": []}
+    ca1_read = []
+    for load in p.loads:
+        hc.reset_activity()
+        brain.set_plastic(True)
+        for d in (ca3_drive, ec_drive):
+            d.group.offset = float(brain.network.t) * second - stored * t_per * second
+        brain.run((load - stored) * t_per * second)
+        for d in (ca3_drive, ec_drive):
+            d.group.offset = -1e6 * second         # schedule past its end (row 0) during tests
+        brain.set_plastic(False)
+        stored = load
+        W = hc.recurrent_weights()
+        fill[load] = float(np.mean(W[~np.eye(n3, dtype=bool)] > 0.5))
+        fracs = p.cue_fractions if load in p.fig_loads or load == light else (0.5,)
+        for f in sorted(set(fracs) | {0.5}):
+            for k in rng.choice(load, min(p.n_test, load), replace=False):
+                on = np.flatnonzero(pats[k])
+                cued = rng.choice(on, max(1, int(round(f * m))), replace=False)
+                act = trial(p.t_cue, p.t_read, [(ca3_drive, cued, p.rate_cue)])
+                a3 = act["ca3"]
+                mask = pats[k].copy()
+                mask[cued] = False
+                results.setdefault((load, f), []).append(
+                    (_recall_overlap(a3, pats[k]), (a3 & mask).sum() / max(mask.sum(), 1), (a3 & ~pats[k]).sum()))
+                if load == light and f == 0.5:
+                    rand = np.zeros(n3, bool)
+                    rand[rng.choice(n3, m, replace=False)] = True
+                    energies["stored"].append(hc.energy(pats[k], W))
+                    energies["recalled"].append(hc.energy(a3, W))
+                    energies["random"].append(hc.energy(rand, W))
+                    ec_vec = ec_pats[k]
+                    ca1_read.append(cosine_overlap(act["ca1"], ec_vec))
+        ov = float(np.mean([r[0] for r in results[(load, 0.5)]]))
+        ctx.log(f"pattern_completion: P={load} overlap(f=0.5)={ov:.3f} fill={fill[load]:.3f}")
+        if ov >= p.criterion:
+            capacity, fails = load, 0
+        else:
+            if fails == 0 and math.isnan(above) and load > capacity:
+                above = ov
+            fails += 1
+            if fails >= p.stop_after:
+                break
+
+    def mean(load, f, idx=0):
+        r = results.get((load, f))
+        return float(np.mean([x[idx] for x in r])) if r else float("nan")
+
+    a = m / n3
+    theory = math.log(2) / a ** 2
+    metrics.update(
+        recall_overlap_cue30=mean(light, 0.3), recall_overlap_cue50=mean(light, 0.5),
+        recall_overlap_cue100=mean(light, 1.0), completion_cue50=mean(light, 0.5, 1),
+        spurious_cue50=mean(light, 0.5, 2),
+        capacity_patterns=float(capacity), capacity_theory=theory, capacity_ratio=capacity / theory,
+        fill_at_capacity=fill.get(capacity, float("nan")),
+        fill_theory_at_capacity=1 - (1 - a * a) ** capacity if capacity else float("nan"),
+        overlap_above_capacity=above,
+        energy_stored=float(np.mean(energies["stored"])), energy_recalled=float(np.mean(energies["recalled"])),
+        energy_random=float(np.mean(energies["random"])),
+        ca1_readout_overlap=float(np.mean(ca1_read)))
+    if p.figure and ctx.out is not None:
+        _figure(ctx.out / "figures" / "pattern_completion.png", results, p, theory)
+    return metrics
+
+
+def _figure(path, results, p: Params, theory: float) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for k, load in enumerate(p.fig_loads):
+        fs = [f for f in sorted(p.cue_fractions) if (load, f) in results]
+        if fs:
+            ys = [np.mean([x[0] for x in results[(load, f)]]) for f in fs]
+            ax1.plot(fs, ys, "o-", color=f"C{k}", label=f"P = {load}")
+    ax1.axhline(p.criterion, color="0.6", ls=":")
+    ax1.set(xlabel="cue fraction f", ylabel="recall overlap", ylim=(0, 1.05), title="CA3 pattern completion")
+    ax1.legend(fontsize=8)
+    loads = sorted({load for load, f in results if f == 0.5})
+    ax2.plot(loads, [np.mean([x[0] for x in results[(load, 0.5)]]) for load in loads], "o-", color="k")
+    ax2.axvline(theory, color="C3", ls="--", label=f"Willshaw ln2/a² = {theory:.0f}")
+    ax2.axhline(p.criterion, color="0.6", ls=":")
+    ax2.set(xlabel="stored patterns P", ylabel="overlap (f = 0.5)", ylim=(0, 1.05), title="capacity")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,216 @@
+"""Probabilistic reversal learning by dopamine-gated corticostriatal plasticity (actor-critic).
+
+Protocol after Frank (2005), Figs. 8-9 and Cools et al. (2002) (probabilistic reversal: two
+actions rewarded with probability 0.8 / 0.2, contingencies swapped after learning). Each trial
+a cue population (``cue`` region) drives the D1 and D2 MSNs of both action channels of the
+``striatum`` through plastic corticostriatal synapses and the dopamine region's cue port;
+the basal ganglia select an action (the channel whose thalamic pool fires most during
+``choice``); ``outcome`` after cue onset the reward, when it comes, drives the dopamine
+population (``reward`` port) for ``reward`` ms. Dopamine spikes reach every MSN's ``da``.
+
+Learning is local only: D1 synapses (``da_three_factor``) potentiate when a burst meets their
+STDP eligibility, D2 synapses use the sign-flipped dopamine term (potentiate on dips). The dopamine
+region's timed inhibition (its critic) learns the expected reward at outcome time, so an
+omitted reward after a rewarded history produces a dip (negative prediction error) and a
+reward after a poor history a burst. Choices, rewards and the contingency switch are decided
+between run() calls (closed loop: one run for the choice window, one for the rest of the trial,
+with the reward scheduled inside it).
+
+D2 sign (workaround): ``da_three_factor`` has no dopamine-sign parameter yet. The projection
+named by ``d2_projection`` is declared in the YAML with that rule and is built here with its
+weight-update term negated (``flip_d2: true``); everything else (rule parameters, connectivity
+seed, weights) comes from its YAML entry.
+
+Metrics
+-------
+acc_before_reversal : fraction of the last ``n_window`` trials before the reversal choosing the
+    0.8 action.
+acc_after_reversal : same, last ``n_window`` trials of the session (new 0.8 action).
+trials_to_criterion_after_reversal : trials after the reversal until the new 0.8 action is
+    chosen in ``criterion`` of a sliding ``n_crit`` trials (NaN if never).
+no_choice_rate : fraction of trials with no thalamic pool above ``threshold``.
+reward_rate : fraction of rewarded trials.
+da_burst_hz, da_dip_hz : DA rate in the outcome window of rewarded / unrewarded trials (last
+    ``n_window`` trials before the reversal), da_tonic_hz : DA rate in the inter-trial interval.
+
+References
+----------
+Frank MJ (2005) J Cogn Neurosci 17:51-72 (D1 Go / D2 NoGo learning; probabilistic reversal).
+Cools R, Clark L, Owen AM, Robbins TW (2002) J Neurosci 22:4563-4567 (probabilistic reversal).
+Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (dopamine-modulated STDP).
+Schultz W, Dayan P, Montague PR (1997) Science 275:1593-1599 (dopamine as prediction error).
+Houk JC, Adams JL, Barto AG (1995) in Models of Information Processing in the Basal Ganglia,
+    MIT Press, 249-270 (striatal actor-critic).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Hz, NeuronGroup, Synapses, ms, nS, second
+
+from brain.config import ConfigError
+from plasticity import RULES, make_synapses
+from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
+from regions.base import derive_seed
+from regions.connect import connect, random_pairs
+
+BACKENDS = ("numpy", "cython")     # closed loop: choices and rewards are decided between run() calls
+
+_DW = "c * (tf_kd * da_post - tf_kb * tf_baseline)"
+
+
+@dataclass(frozen=True)
+class Params:
+    striatum: str = "striatum"
+    dopamine: str = "dopamine"
+    cue_region: str = "cue"
+    d1_projection: str = "cue->striatum:d1"
+    d2_projection: str = "cue->striatum:d2"
+    flip_d2: bool = True
+    n_before: int = 60                       # trials before the reversal
+    n_after: int = 80                        # trials after it
+    p_reward: float = 0.8                    # of the good action (the other: 1 - p_reward)
+    choice: object = quantity(300 * ms)      # cue on, selection window
+    outcome: object = quantity(600 * ms)     # reward onset after cue onset
+    reward: object = quantity(100 * ms)
+    trial: object = quantity(1500 * ms)
+    settle: object = quantity(50 * ms)       # start of the choice readout window
+    threshold: object = quantity(20 * Hz)
+    n_window: int = 20
+    n_crit: int = 10
+    criterion: float = 0.8
+    reward_n: int = 50
+    reward_p: float = 0.5
+    reward_rate: object = quantity(60 * Hz)
+    reward_weight: object = quantity(0.5 * nS)
+
+    def __post_init__(self):
+        check_positive_int(self, "n_before", "n_after", "n_window", "n_crit", "reward_n")
+        check_probability(self, "p_reward", "criterion", "reward_p")
+        check_positive(self, "choice", "reward", "trial", "threshold")
+        check_nonneg(self, "settle", "reward_rate", "reward_weight")
+        if float(self.choice) > float(self.outcome) or float(self.outcome + self.reward) > float(self.trial):
+            raise ConfigError("experiment.outcome: need choice <= outcome and outcome + reward <= trial")
+        if self.n_window > min(self.n_before, self.n_after):
+            raise ConfigError("experiment.n_window: must not exceed n_before and n_after")
+
+
+def flipped_d2(brain, cfg, seed: int):
+    """Build projection ``cfg`` with the sign of its dopamine term negated (see module docstring)."""
+    pre, post = brain.regions[cfg.pre], brain.regions[cfg.post]
+    src, dst = pre.port(cfg.source), post.port(cfg.target)
+    spec = RULES[cfg.rule][1](cfg.rule_params)
+    if _DW not in spec.regular:
+        raise ConfigError(f"projections.{cfg.label}.rule: cannot flip the dopamine sign of {cfg.rule!r}")
+    spec = dataclasses.replace(spec, regular=spec.regular.replace(_DW, "c * (tf_kb * tf_baseline - tf_kd * da_post)"))
+    name = "proj_" + "".join(c if c.isalnum() else "_" for c in cfg.label)
+    syn = make_synapses(spec, src.group, dst.group, dst.var, cfg.weight, name=name, delay=cfg.delay)
+    rng = np.random.default_rng(derive_seed(seed, cfg.label))
+    i, j = random_pairs(len(src.group), len(dst.group), cfg.p, rng, autapses=True)
+    connect(syn, i, j)
+    syn.w = np.clip(cfg.w_init * (1.0 + cfg.w_jitter * rng.standard_normal(len(i))), 0.0, None)
+    syn.plastic = 1.0   # after connect (a shared variable set before connect() is lost)
+    brain.add(syn)
+    return syn
+
+
+def reward_source(brain, target: str, p: Params):
+    """Poisson sources onto port ``target`` firing at ``rate`` between ``t_on`` and ``t_off``.
+
+    The reward is scheduled inside the run (one run() per trial after the choice).
+    """
+    region, port_name = target.split(".", 1)
+    port = brain.regions[region].port(port_name)
+    src = NeuronGroup(p.reward_n, "rate : Hz (shared)\nt_on : second (shared)\nt_off : second (shared)",
+                      threshold="rand() < rate * dt * int(t >= t_on) * int(t < t_off)", namespace={},
+                      name="reward_source")
+    syn = Synapses(src, port.group, on_pre=f"{port.var}_post += w_stim", namespace={"w_stim": p.reward_weight},
+                   name="reward_source_syn")
+    connect(syn, *random_pairs(p.reward_n, len(port.group), p.reward_p,
+                               np.random.default_rng(derive_seed(brain.config.seed, "reward_source"))))
+    brain.add(src, syn)
+    return src
+
+
+def _rate(t, n, starts, width):
+    t = np.sort(t)
+    c = np.searchsorted(t, np.asarray(starts) + width) - np.searchsorted(t, starts)
+    return c.sum() / (n * width * len(starts)) if len(starts) else float("nan")
+
+
+def run(ctx) -> dict[str, float]:
+    p: Params = ctx.params
+    for r in (p.striatum, p.dopamine, p.cue_region):
+        if r not in ctx.config.regions:
+            raise ConfigError(f"experiment: region {r!r} is not defined")
+    cfg = ctx.config
+    d2_cfg = None
+    if p.flip_d2:
+        if p.d2_projection not in cfg.projections:
+            raise ConfigError(f"experiment.d2_projection: no projection {p.d2_projection!r}")
+        d2_cfg = cfg.projections[p.d2_projection]
+        cfg = dataclasses.replace(cfg, projections={k: v for k, v in cfg.projections.items() if k != p.d2_projection})
+    brain = ctx.brain(cfg)
+    bg, cue = brain.region(p.striatum), brain.region(p.cue_region)
+    if bg.params.n_channels != 2:
+        raise ConfigError(f"regions.{p.striatum}.n_channels: reversal learning needs 2 channels")
+    d2 = flipped_d2(brain, d2_cfg, cfg.seed) if d2_cfg is not None else None
+    rew = reward_source(brain, f"{p.dopamine}.reward", p)
+    thal_mon = brain.monitors[f"{p.striatum}.thal"]
+    ch_thal = bg.channel_of("thal")
+    rng = np.random.default_rng(derive_seed(cfg.seed, "reversal_learning"))
+    n_trials = p.n_before + p.n_after
+    good, chosen, rewarded, no_choice, onsets = [], [], [], [], []
+    for k in range(n_trials):
+        g = 0 if k < p.n_before else 1
+        t0 = brain.t_run
+        onsets.append(t0)
+        cue.set_salience([1.0])
+        brain.run(p.choice)
+        ts, ids = np.asarray(thal_mon.t[:]), np.asarray(thal_mon.i[:])
+        keep = ts >= t0 + float(p.settle)
+        counts = np.bincount(ch_thal[ids[keep]], minlength=2)[:2]
+        rate = counts / (bg.params.n_thal * float(p.choice - p.settle))
+        no_choice.append(bool(rate.max() <= float(p.threshold)))
+        c = int(np.argmax(counts)) if counts[0] != counts[1] else int(rng.integers(2))
+        r = rng.random() < (p.p_reward if c == g else 1.0 - p.p_reward)
+        good.append(g)
+        chosen.append(c)
+        rewarded.append(r)
+        cue.set_salience([0.0])
+        rew.rate = p.reward_rate if r else 0 * Hz
+        rew.t_on = t0 * second + p.outcome
+        rew.t_off = t0 * second + p.outcome + p.reward
+        brain.run(p.trial - p.choice)
+    correct = np.asarray(chosen) == np.asarray(good)
+    after = correct[p.n_before:]
+    ttc = float("nan")
+    for k in range(len(after) - p.n_crit + 1):
+        if after[k:k + p.n_crit].mean() >= p.criterion:
+            ttc = float(k + p.n_crit)
+            break
+    sp = brain.spikes()[f"{p.dopamine}.da"]
+    onsets, rewarded = np.asarray(onsets), np.asarray(rewarded)
+    last = np.arange(n_trials)[p.n_before - p.n_window:p.n_before]
+    out0 = onsets + float(p.outcome)
+    metrics = {
+        "acc_before_reversal": float(correct[p.n_before - p.n_window:p.n_before].mean()),
+        "acc_after_reversal": float(correct[-p.n_window:].mean()),
+        "trials_to_criterion_after_reversal": ttc,
+        "no_choice_rate": float(np.mean(no_choice)),
+        "reward_rate": float(np.mean(rewarded)),
+        "da_tonic_hz": _rate(sp["t"], sp["n"], onsets + float(p.trial) - 0.4, 0.4),
+        "da_burst_hz": _rate(sp["t"], sp["n"], out0[last][rewarded[last]], 0.2),
+        "da_dip_hz": _rate(sp["t"], sp["n"], out0[last][~rewarded[last]], 0.2),
+    }
+    syns = {"d1": brain.projections.get(p.d1_projection), "d2": d2 or brain.projections.get(p.d2_projection)}
+    for name, syn in syns.items():
+        if syn is None:
+            continue
+        w, j = np.asarray(syn.w[:]), np.asarray(syn.j[:])   # j: index within the d1 / d2 subgroup
+        ch = j // (bg.params.n_d1 if name == "d1" else bg.params.n_d2)
+        for k in range(2):
+            metrics[f"w_{name}_ch{k}"] = float(w[ch == k].mean())
+    return metrics

@@ -1,0 +1,73 @@
+"""Building blocks of the basal-ganglia circuit (helpers of :mod:`regions.striatum`).
+
+- :func:`msn_model`: medium spiny neuron, conductance LIF with a hyperpolarised rest (down state)
+  whose cortical (AMPA) input is multiplied by a goal-context gain, plus the neuron-level
+  dopamine concentration ``da`` and goal trace ``goal`` read by three-factor rules.
+- :func:`channel_pairs`: channel-structured connectivity between populations laid out as
+  ``n_channels`` contiguous blocks (focused, diffuse, or to the other channels only).
+
+The salience-coded cortical input region lives in :mod:`regions.channel_input`.
+
+References
+----------
+Wilson CJ, Kawaguchi Y (1996) J Neurosci 16:2397-2410 (MSN down state near -80 mV, up state).
+Gurney K, Prescott TJ, Redgrave P (2001) Biol Cybern 84:401-410 (channels, focused/diffuse).
+Humphries MD, Stewart RD, Gurney KN (2006) J Neurosci 26:12921-12942 (spiking BG model).
+"""
+from __future__ import annotations
+
+import numpy as np
+from brian2 import mV, ms, nS, pF
+
+from plasticity.three_factor import DOPAMINE_POST, GOAL_POST
+from regions.connect import random_pairs
+from regions.neurons import NeuronModel
+
+_MSN_EQS = """
+dv/dt = (g_L * (E_L - v) + gain_goal * g_ampa * (E_ampa - v) + g_gaba * (E_gaba - v) + I_ext) / C : volt (unless refractory)
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
+gain_goal = 1 + k_goal * clip(goal, 0, goal_max) : 1
+I_ext : amp
+"""
+
+
+def msn_model(C=200 * pF, g_L=10 * nS, E_L=-80 * mV, V_th=-50 * mV, V_reset=-70 * mV, t_ref=2 * ms,
+              tau_ampa=5 * ms, tau_gaba=10 * ms, E_ampa=0 * mV, E_gaba=-80 * mV, k_goal=1.0,
+              goal_max=1.0, tau_da=200 * ms, tau_goal=100 * ms) -> NeuronModel:
+    """Medium spiny neuron: LIF at a -80 mV down state with goal-gated cortical gain.
+
+    ``gain_goal = 1 + k_goal clip(goal, 0, goal_max)`` multiplies the AMPA conductance only:
+    goal context alone never fires an MSN, it amplifies the cortical input of the channels it
+    targets (multiplicative gating, O'Reilly & Frank 2006). ``da`` and ``goal`` decay with
+    ``tau_da`` / ``tau_goal`` (plasticity.three_factor DOPAMINE_POST / GOAL_POST).
+    """
+    eqs = _MSN_EQS + DOPAMINE_POST.eqs + "\n" + GOAL_POST.eqs
+    ns = dict(C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset, tau_ampa=tau_ampa, tau_gaba=tau_gaba,
+              E_ampa=E_ampa, E_gaba=E_gaba, k_goal=k_goal, goal_max=goal_max, tau_da=tau_da,
+              tau_goal=tau_goal)
+    return NeuronModel(eqs, "v > V_th", "v = V_reset", t_ref, ns, method="euler")
+
+
+def channel_pairs(n_channels: int, n_pre: int, n_post: int, p: float, rng: np.random.Generator,
+                  mode: str = "focused", pre_offset: int = 0, post_offset: int = 0):
+    """Connectivity between two channel-structured populations (``n_pre``/``n_post`` per channel).
+
+    ``focused``: channel k -> channel k only; ``diffuse``: every channel -> every channel;
+    ``others``: channel k -> every channel but k (lateral inhibition). Offsets shift indices
+    (populations stored as blocks of one larger group). Returns int32 arrays (i, j).
+    """
+    if mode == "diffuse":
+        i, j = random_pairs(n_channels * n_pre, n_channels * n_post, p, rng)
+        return i + pre_offset, j + post_offset
+    ii, jj = [], []
+    for a in range(n_channels):
+        for b in range(n_channels):
+            if (mode == "focused") != (a == b):
+                continue
+            i, j = random_pairs(n_pre, n_post, p, rng)
+            ii.append(i + a * n_pre + pre_offset)
+            jj.append(j + b * n_post + post_offset)
+    if not ii:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    return np.concatenate(ii).astype(np.int32), np.concatenate(jj).astype(np.int32)

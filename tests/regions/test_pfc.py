@@ -1,0 +1,177 @@
+"""Gated PFC working memory: parameters, ports, YAML wiring, persistent activity, gating, reset."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from brian2 import Hz, nS, second
+
+from brain.brain import Brain
+from brain.config import ConfigError
+from brain.schema import build_config
+from brain.stimuli import poisson_input
+from plasticity.params import ParamError
+from regions.pfc import PFC, PFCParams
+
+SMALL = dict(n_exc=400, n_inh=100)      # pools of 40 cells; recurrent conductances rescale (n_ref / n)
+
+
+def _rates(spikes, slices, t0, t1):
+    i, t = spikes["i"], spikes["t"]
+    m = (t >= t0) & (t < t1)
+    counts = np.bincount(i[m], minlength=slices[-1][1])
+    return np.array([counts[a:b].sum() / (b - a) / (t1 - t0) for a, b in slices])
+
+
+# -- parameters ------------------------------------------------------------------------------
+def test_params_defaults_and_w_minus():
+    p = PFCParams()
+    assert p.pool_size == 80 and p.n_pools * p.pool_size < p.n_exc
+    # Brunel & Wang (2001): w- = 1 - f (w+ - 1) / (1 - f)
+    assert p.w_minus == pytest.approx(1 - 0.1 * (p.w_plus - 1) / 0.9)
+
+
+@pytest.mark.parametrize("bad", [dict(n_pools=10, f_pool=0.1), dict(gain_closed=1.5), dict(n_exc=0),
+                                 dict(tau_gate=0 * second), dict(f_pool=0.001, n_exc=100)])
+def test_params_rejected(bad):
+    with pytest.raises(ParamError):
+        PFCParams(**bad)
+
+
+def test_yaml_params_validated():
+    with pytest.raises(ConfigError, match=r"regions\.pfc\.f_pool"):
+        build_config({"regions": {"pfc": {"n_pools": 12}}})
+    with pytest.raises(ConfigError, match=r"regions\.pfc\.tau_gate"):
+        build_config({"regions": {"pfc": {"tau_gate": "20 mV"}}})
+
+
+# -- structure and ports ---------------------------------------------------------------------
+def test_builds_alone_with_ports():
+    pfc = PFC("wm", PFCParams(**SMALL, n_pools=5), seed=3)
+    assert pfc.kind == "pfc"
+    assert set(pfc.ports) == {"input", "gate", "reset", "goal", "exc", "inh", "exc_gaba",
+                              *(f"item{k}" for k in range(5))}
+    assert pfc.pool_slices == [(40 * k, 40 * (k + 1)) for k in range(5)]
+    for k, (a, b) in enumerate(pfc.pool_slices):
+        port = pfc.port(f"item{k}")
+        assert port.var == "g_in" and len(port.group) == b - a
+    assert pfc.port("input").var == "g_in" and len(pfc.port("input").group) == 200
+    assert pfc.port("goal").var is None and len(pfc.port("goal").group) == 200
+    assert pfc.port("gate").var == "gate" and len(pfc.port("gate").group) == 1
+    assert pfc.port("reset").var == "g_ampa" and len(pfc.port("reset").group) == 100
+    assert set(pfc.populations) == {"exc", "inh"}           # helper groups are not recorded
+    assert all(o.name.startswith("wm_") for o in pfc.objects if type(o).__name__ != "PoissonInput")  # takes no name
+    with pytest.raises(KeyError, match="ports"):
+        pfc.port("nope")
+
+
+def test_structured_weights():
+    p = PFCParams(**SMALL)
+    pfc = PFC("pfc", p, seed=1)
+    syn = pfc.synapses["units_units"]
+    w = np.zeros((p.n_pools + 2, p.n_pools + 2))
+    w[syn.i[:], syn.j[:]] = syn.w[:]
+    P = p.n_pools
+    assert np.allclose(np.diag(w)[:P], p.w_plus)
+    assert w[0, 1] == pytest.approx(p.w_minus) and w[P, 0] == pytest.approx(p.w_minus)
+    assert w[0, P] == 1.0 and w[P, P] == 1.0 and w[0, P + 1] == 1.0     # sel -> nonsel, E -> I
+    assert np.all(w[P + 1] == 0.0)                                        # GABA travels on w_gaba
+    assert np.all(syn.w_gaba[:][syn.i[:] == P + 1] == 1.0)
+
+
+def test_yaml_projections_onto_ports():
+    cfg = build_config({
+        "seed": 2,
+        "regions": {"ctx": {"type": "cortex", "n_exc": 80, "n_inh": 20}, "pfc": {"type": "pfc", **SMALL}},
+        "projections": {
+            "ctx->pfc": {"source": "exc", "target": "item1", "p": 0.5, "weight": "0.5 nS"},
+            "ctx->pfc:gate": {"source": "exc", "target": "gate", "p": 1.0, "weight": 0.01},
+            "ctx->pfc:reset": {"source": "inh", "target": "reset", "p": 0.1, "weight": "1 nS"},
+            "pfc->ctx": {"source": "goal", "target": "exc", "p": 0.1, "weight": "0.2 nS"},
+        }})
+    brain = Brain(cfg, record=False)
+    pfc = brain.region("pfc")
+    item = brain.projections["ctx->pfc"]
+    assert set(np.unique(item.j[:])) <= set(range(40)) and len(item) > 0.4 * 80 * 40
+    assert len(brain.projections["ctx->pfc:gate"]) == 80
+    assert brain.projections["pfc->ctx"].source is pfc.port("goal").group
+    with pytest.raises(ConfigError, match="takes no input"):
+        Brain(build_config({"regions": {"a": {"type": "pfc", **SMALL}, "b": {"type": "pfc", **SMALL}},
+                            "projections": {"a->b": {"source": "goal", "target": "goal", "weight": "1 nS"}}}),
+              record=False)
+
+
+# -- dynamics ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def session():
+    """One short session: spontaneous, cue, closed-gate distractor, open-gate distractor, reset."""
+    from brain.backends import configure, reset_brian
+    configure("cython")
+    cfg = build_config({"seed": 1, "regions": {"pfc": {"type": "pfc", **SMALL}}})
+    brain = Brain(cfg)
+    pfc = brain.region("pfc")
+    stims = [poisson_input(brain, f"pfc.item{k}", 200, 2.1 * nS, 0.25, 0 * Hz, name=f"s{k}") for k in range(4)]
+    gate, _ = poisson_input(brain, "pfc.gate", 20, 0.1, 1.0, 0 * Hz, name="g")
+    reset, _ = poisson_input(brain, "pfc.reset", 200, 2 * nS, 0.25, 0 * Hz, name="r")
+    gains = {}
+
+    def phase(dur, item=None, gate_on=False, reset_on=False):
+        for k, (g, _) in enumerate(stims):
+            g.rates = 30 * Hz if k == item else 0 * Hz
+        gate.rates = 100 * Hz if gate_on else 0 * Hz
+        reset.rates = 60 * Hz if reset_on else 0 * Hz
+        brain.run(dur * second)
+
+    phase(0.5)
+    gains["closed"] = float(pfc.groups["units"].gain[0])
+    phase(0.25, item=0, gate_on=True)             # 0.50-0.75 cue pool 0
+    gains["open"] = float(pfc.groups["units"].gain[0])
+    phase(0.75)                                   # 0.75-1.50 delay
+    phase(0.25, item=1)                           # 1.50-1.75 distractor, gate closed
+    phase(0.75)                                   # 1.75-2.50
+    phase(0.25, item=2, gate_on=True)             # 2.50-2.75 distractor, gate open
+    phase(0.75)                                   # 2.75-3.50
+    phase(0.15, reset_on=True)                    # 3.50-3.65 reset
+    phase(0.35)                                   # 3.65-4.00
+    spikes = brain.spikes()
+    yield pfc, spikes, gains
+    reset_brian()
+
+
+def test_spontaneous_state(session):
+    pfc, spikes, _ = session
+    e = _rates(spikes["pfc.exc"], [(0, pfc.params.n_exc)], 0.1, 0.5)[0]
+    i = _rates(spikes["pfc.inh"], [(0, pfc.params.n_inh)], 0.1, 0.5)[0]
+    assert 0.5 < e < 6.0          # Brunel & Wang (2001): spontaneous E ~ 2-3 Hz, I ~ 8-10 Hz
+    assert 3.0 < i < 15.0
+    assert np.all(_rates(spikes["pfc.exc"], pfc.pool_slices, 0.1, 0.5) < 6.0)
+
+
+def test_gate_controls_input_gain(session):
+    pfc, _, gains = session
+    assert gains["closed"] == pytest.approx(pfc.params.gain_closed)
+    assert gains["open"] == pytest.approx(1.0)
+
+
+def test_persistent_activity_after_cue(session):
+    pfc, spikes, _ = session
+    r = _rates(spikes["pfc.exc"], pfc.pool_slices, 1.0, 1.5)
+    assert 10.0 < r[0] < 50.0
+    assert np.all(r[1:] < 5.0)
+
+
+def test_closed_gate_protects_held_item(session):
+    pfc, spikes, _ = session
+    r = _rates(spikes["pfc.exc"], pfc.pool_slices, 2.0, 2.5)
+    assert np.argmax(r) == 0 and r[0] > 10.0 and r[1] < 5.0
+
+
+def test_open_gate_replaces_held_item(session):
+    pfc, spikes, _ = session
+    r = _rates(spikes["pfc.exc"], pfc.pool_slices, 3.0, 3.5)
+    assert np.argmax(r) == 2 and r[2] > 10.0 and r[0] < 5.0
+
+
+def test_reset_clears_memory(session):
+    pfc, spikes, _ = session
+    r = _rates(spikes["pfc.exc"], pfc.pool_slices, 3.7, 4.0)
+    assert np.all(r < 5.0)
