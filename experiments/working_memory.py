@@ -19,7 +19,7 @@ Metrics
 delay_rate_cued_hz, delay_rate_uncued_hz : mean rates of the cued / uncued selective pools from
     ``settle`` after cue offset to the end of the delay (no-distractor trials).
 delay_rate_inh_hz : interneuron rate over the same windows.
-spont_rate_exc_hz : selective pools' rate in the pre-cue window after the reset (all trials).
+precue_rate_sel_hz : selective pools' rate between the end of the reset and the cue (all trials).
 recall_accuracy : fraction of no-distractor trials whose cued pool is the most active pool in
     the last ``readout`` of the delay.
 distractor_overwrite_gate_closed / _open : fraction of distractor trials (gate closed / open)
@@ -144,23 +144,22 @@ def run(ctx) -> dict[str, float]:
         trials.append(dict(cond=cond, cue=cue, dis=dis, t0=t0))
         if (k + 1) % 10 == 0:
             ctx.log(f"working_memory: trial {k + 1}/{p.n_trials * len(CONDITIONS)}")
-    phase(0.0)
+    phase(0.0)                       # leave every stimulus source switched off
 
     spikes = brain.spikes()
     e, inh = spikes[f"{p.region}.exc"], spikes[f"{p.region}.inh"]
     slices = pfc.pool_slices
-    cued, uncued, inh_rates, spont, winners, resets = [], [], [], [], [], []
+    cued, uncued, inh_rates, precue, resets = [], [], [], [], []
     for tr in trials:
         cue_on = tr["t0"] + iti
         cue_off = cue_on + float(p.cue)
         end = cue_off + float(p.delay)
         pre = _pool_rates(e["i"], e["t"], slices, tr["t0"] + float(p.reset), cue_on) if iti > float(p.reset) else None
         if pre is not None:
-            spont.append(pre.mean())
+            precue.append(pre.mean())
             resets.append(bool(np.all(pre < 5.0)))
         final = _pool_rates(e["i"], e["t"], slices, end - float(p.readout), end)
         tr["winner"] = int(np.argmax(final))
-        tr["final"] = final
         if tr["cond"] == "none":
             delay = _pool_rates(e["i"], e["t"], slices, cue_off + float(p.settle), end)
             cued.append(delay[tr["cue"]])
@@ -176,7 +175,7 @@ def run(ctx) -> dict[str, float]:
         "delay_rate_cued_hz": float(np.mean(cued)) if cued else float("nan"),
         "delay_rate_uncued_hz": float(np.mean(uncued)) if cued else float("nan"),
         "delay_rate_inh_hz": float(np.mean(inh_rates)) if cued else float("nan"),
-        "spont_rate_exc_hz": float(np.mean(spont)) if spont else float("nan"),
+        "precue_rate_sel_hz": float(np.mean(precue)) if precue else float("nan"),
         "recall_accuracy": frac("none", "cue"),
         "distractor_overwrite_gate_closed": frac("closed", "dis"),
         "distractor_overwrite_gate_open": frac("open", "dis"),
@@ -214,7 +213,7 @@ def trial_figure(e, slices, trials, iti, p: Params, trial: float, path, bin_s: f
         ax.set(title=f"distractor: {tr['cond']}" if tr["cond"] != "none" else "no distractor",
                xlabel="time in trial (s)", xlim=(0, trial))
     np.atleast_1d(axes)[0].set_ylabel(f"pool rate (Hz, {bin_s * 1e3:.0f} ms bins)")
-    np.atleast_1d(axes)[0].legend(fontsize=7, loc="upper right")
+    np.atleast_1d(axes)[-1].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

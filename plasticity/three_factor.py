@@ -3,7 +3,8 @@
 ``da_three_factor`` (Izhikevich 2007; NEST ``stdp_dopamine_synapse``)::
 
     dc/dt = -c / tau_c + STDP(pre, post)          eligibility, written by pair-based STDP
-    dw/dt = eta * c * (da_post - baseline)        a dip of dopamine below baseline depresses
+    dw/dt = sign * eta * c * (da_post - baseline) a dip of dopamine below baseline depresses
+                                                  (sign = da_sign: +1 D1-like, -1 D2-like)
 
 ``goal_three_factor`` multiplies the same update by a goal context ``goal_post`` (the activity
 trace of a PFC pool projected onto the postsynaptic neuron): ``dw/dt = eta c (da - b) goal``.
@@ -52,7 +53,7 @@ from brian2 import Hz, Quantity, ms, second
 
 from plasticity import weights
 from plasticity.base import PostSide, RuleSpec
-from plasticity.params import check_positive, quantity
+from plasticity.params import ParamError, check_positive, quantity
 from plasticity.stdp import STDPParams, pair_terms, trace_model
 
 #: Neuron-side dopamine concentration (dimensionless, relative units; Izhikevich 2007: 0.2 s).
@@ -74,10 +75,14 @@ class DopamineParams(STDPParams):
     baseline: float = 0.0                    # b (NEST stdp_dopamine_synapse); Izhikevich's tonic 0.002 is b = -0.002
     eta: Quantity = quantity(100 * Hz)       # Izhikevich code: s += DA * sd every 10 ms -> 1/(10 ms)
     update_dt: Quantity = quantity(10 * ms)  # weight integration period (Izhikevich code: 10 ms)
+    da_sign: float = 1.0                     # +1: D1-like (bursts potentiate); -1: D2-like (dips
+                                             # potentiate; Frank 2005; Shen et al. 2008 Science 321:848)
 
     def __post_init__(self):
         super().__post_init__()
         check_positive(self, "tau_c", "tau_da", "eta", "update_dt")
+        if self.da_sign not in (1.0, -1.0):
+            raise ParamError("da_sign", f"must be 1 or -1, got {self.da_sign}")
 
 
 GoalParams = DopamineParams
@@ -88,12 +93,12 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     tau_p = 1.0 / (1.0 / tc + 1.0 / td)
     ltp, ltd, pre_bump, post_bump = pair_terms(p, "tf")
     ref = "exp((t - tf_period * floor((t + 0.5 * dt) / tf_period)) / tf_tau_c)"  # tick reference
-    dw = f"c * (tf_kd * da_post - tf_kb * tf_baseline){gate}"
+    dw = f"tf_sign * c * (tf_kd * da_post - tf_kb * tf_baseline){gate}"
     regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),
                                        weights.update(p, "tf", dw)]))
     ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,
           "tf_A_minus": p.A_minus, "tf_tau_c": p.tau_c, "tf_period": p.update_dt,
-          "tf_baseline": p.baseline, "tf_c_step": math.exp(-h / tc),
+          "tf_baseline": p.baseline, "tf_sign": float(p.da_sign), "tf_c_step": math.exp(-h / tc),
           "tf_kd": float(p.eta) * tau_p * (1 - math.exp(-h / tau_p)),
           "tf_kb": float(p.eta) * tc * (1 - math.exp(-h / tc)),
           **weights.namespace(p, "tf", period=p.update_dt)}

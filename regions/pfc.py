@@ -151,7 +151,8 @@ class PFCParams:
     rate_ext: object = quantity(3 * Hz)
     g_ext_exc: object = quantity(2.1 * nS)
     g_ext_inh: object = quantity(1.62 * nS)
-    gain_closed: float = 0.1                # input efficacy with the gate closed (this model)
+    gain_closed: float = 0.05               # input efficacy with the gate closed (this model; at 0.1
+                                            # a cue-strength distractor overwrites in 1-2 of 10 trials)
     tau_gate: object = quantity(20 * ms)    # gate trace decay (this model)
     g_gate_inh: object = quantity(1 * nS)   # gate -> interneuron drive while open (this model;
                                             # clears the held pool on an open-gate update)
@@ -170,7 +171,7 @@ class PFCParams:
             raise ParamError("f_pool", f"n_pools * f_pool must be < 1 (a non-selective rest), "
                              f"got {self.n_pools} * {self.f_pool}")
         if int(round(self.f_pool * self.n_exc)) < 1:
-            raise ParamError("f_pool", f"pools would be empty (f_pool * n_exc < 1)")
+            raise ParamError("f_pool", "pools would be empty (f_pool * n_exc < 1)")
 
     @property
     def pool_size(self) -> int:

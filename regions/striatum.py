@@ -14,7 +14,7 @@ for learning.
 
 Plasticity is in the corticostriatal projections (YAML, ``rule: da_three_factor``), which read
 the MSN dopamine concentration ``da`` (dopamine region spikes on the ``dopamine`` port) as
-``da_post``: D1 synapses potentiate on bursts, D2 synapses use the sign-flipped dopamine term
+``da_post``: D1 synapses potentiate on bursts, D2 synapses use ``da_sign: -1`` in the rule params
 (they potentiate on dips). The PFC goal context arrives on the ``goal`` port as a trace
 ``goal`` that multiplies the MSNs' cortical gain (``gain_goal = 1 + k_goal clip(goal, 0, 1)``)
 and gates learning in ``goal_three_factor`` projections; the goal projection's own weights can

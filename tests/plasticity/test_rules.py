@@ -12,6 +12,7 @@ from plasticity import RULES
 from plasticity.hebbian import BCMParams, HebbianParams, OjaParams, anti_hebbian, bcm, hebbian, oja
 from plasticity.homeostasis import ScalingParams, synaptic_scaling
 from plasticity.inhibitory import ISTDPParams, istdp
+from plasticity.params import ParamError
 from plasticity.stdp import STDPParams, stdp
 from plasticity.three_factor import DopamineParams, da_three_factor, goal_three_factor
 
@@ -127,6 +128,26 @@ def test_dopamine_acausal_pairing_with_reward_depresses(make_rig):
     r = make_rig(da_three_factor(p), [[110 * ms]], [[100 * ms]], 1 * second, w0=0.5,
                  dopamine=[299 * ms], da_weight=0.5, dt=1 * ms)
     assert r.run()[0] < 0.5 - 1e-3
+
+
+@pytest.mark.parametrize("dopamine", [[499 * ms], []], ids=["burst", "dip"])
+def test_d2_sign_mirrors_d1(make_rig, dopamine):
+    """``da_sign = -1`` (D2): a burst depresses and a dip below baseline potentiates, by exactly
+    the D1 change with the opposite sign."""
+    dws = []
+    for sign in (1.0, -1.0):
+        p = DopamineParams(baseline=0.2, da_sign=sign)
+        r = make_rig(da_three_factor(p), [[100 * ms]], [[110 * ms]], 1.5 * second, w0=0.5,
+                     dopamine=dopamine, da_weight=2.0, dt=1 * ms)
+        dws.append(r.run()[0] - 0.5)
+    assert abs(dws[0]) > 1e-3
+    assert (dws[0] > 0) == bool(dopamine)
+    assert dws[1] == pytest.approx(-dws[0], rel=1e-9)
+
+
+def test_da_sign_must_be_plus_or_minus_one():
+    with pytest.raises(ParamError, match="da_sign"):
+        DopamineParams(da_sign=0.5)
 
 
 @pytest.mark.parametrize("g", [0.0, 0.5])

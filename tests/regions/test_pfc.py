@@ -175,3 +175,25 @@ def test_reset_clears_memory(session):
     pfc, spikes, _ = session
     r = _rates(spikes["pfc.exc"], pfc.pool_slices, 3.7, 4.0)
     assert np.all(r < 5.0)
+
+
+def test_runs_on_numpy_backend():
+    from brain.backends import configure
+    configure("numpy")
+    brain = Brain(build_config({"seed": 1, "backend": "numpy", "regions": {"pfc": {"type": "pfc", **SMALL}}}))
+    brain.run(0.05 * second)
+    assert np.all(np.isfinite(brain.region("pfc").groups["cells"].v[:]))
+    assert len(brain.spikes()["pfc.inh"]["t"]) > 0
+
+
+# -- the working_memory experiment's protocol checks ------------------------------------------
+def test_experiment_protocol_validation():
+    from experiments import working_memory as wm
+    p = wm.Params()
+    assert wm._check(p, 2.5) == pytest.approx(0.25)            # inter-trial interval
+    with pytest.raises(ConfigError, match="duration"):
+        wm._check(p, 2.3)                                      # no room for the reset
+    with pytest.raises(ConfigError, match="distractor_onset"):
+        wm._check(wm.Params(distractor_onset=1.9 * second), 2.5)
+    with pytest.raises(ConfigError, match=r"experiment\.stim_p"):
+        build_config({"regions": {"pfc": {}}, "experiment": {"stim_p": 2.0}}, wm.Params)
