@@ -9,17 +9,15 @@ the basal ganglia select an action (the channel whose thalamic pool fires most d
 population (``reward`` port) for ``reward`` ms. Dopamine spikes reach every MSN's ``da``.
 
 Learning is local only: D1 synapses (``da_three_factor``) potentiate when a burst meets their
-STDP eligibility, D2 synapses use the sign-flipped dopamine term (potentiate on dips). The dopamine
+STDP eligibility, D2 synapses the same rule with ``da_sign: -1`` (potentiate on dips). The dopamine
 region's timed inhibition (its critic) learns the expected reward at outcome time, so an
 omitted reward after a rewarded history produces a dip (negative prediction error) and a
 reward after a poor history a burst. Choices, rewards and the contingency switch are decided
 between run() calls (closed loop: one run for the choice window, one for the rest of the trial,
 with the reward scheduled inside it).
 
-D2 sign (workaround): ``da_three_factor`` has no dopamine-sign parameter yet. The projection
-named by ``d2_projection`` is declared in the YAML with that rule and is built here with its
-weight-update term negated (``flip_d2: true``); everything else (rule parameters, connectivity
-seed, weights) comes from its YAML entry.
+D2 sign: the D2 projection uses the same ``da_three_factor`` rule with ``da_sign: -1`` in its
+``rule_params`` (dopamine dips potentiate, bursts depress).
 
 Metrics
 -------
@@ -29,7 +27,9 @@ acc_after_reversal : same, last ``n_window`` trials of the session (new 0.8 acti
 trials_to_criterion_after_reversal : trials after the reversal until the new 0.8 action is
     chosen in ``criterion`` of a sliding ``n_crit`` trials (NaN if never).
 no_choice_rate : fraction of trials with no thalamic pool above ``threshold``.
-reward_rate : fraction of rewarded trials.
+reward_rate : fraction of rewarded trials; good_action_first : the 0.8 action before the reversal
+    (drawn from the seed, so that an initial bias of the network helps on some seeds only).
+w_d1_ch0 ... w_d2_ch1 : mean corticostriatal weight per pathway and channel at the end.
 da_burst_hz, da_dip_hz : DA rate in the outcome window of rewarded / unrewarded trials (last
     ``n_window`` trials before the reversal), da_tonic_hz : DA rate in the inter-trial interval.
 
@@ -44,22 +44,17 @@ Houk JC, Adams JL, Barto AG (1995) in Models of Information Processing in the Ba
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Hz, NeuronGroup, Synapses, ms, nS, second
 
 from brain.config import ConfigError
-from plasticity import RULES, make_synapses
 from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.base import derive_seed
 from regions.connect import connect, random_pairs
 
 BACKENDS = ("numpy", "cython")     # closed loop: choices and rewards are decided between run() calls
-
-_DW = "c * (tf_kd * da_post - tf_kb * tf_baseline)"
-
 
 @dataclass(frozen=True)
 class Params:
@@ -68,14 +63,13 @@ class Params:
     cue_region: str = "cue"
     d1_projection: str = "cue->striatum:d1"
     d2_projection: str = "cue->striatum:d2"
-    flip_d2: bool = True
-    n_before: int = 60                       # trials before the reversal
-    n_after: int = 80                        # trials after it
+    n_before: int = 50                       # trials before the reversal
+    n_after: int = 70                        # trials after it
     p_reward: float = 0.8                    # of the good action (the other: 1 - p_reward)
     choice: object = quantity(300 * ms)      # cue on, selection window
     outcome: object = quantity(600 * ms)     # reward onset after cue onset
     reward: object = quantity(100 * ms)
-    trial: object = quantity(1500 * ms)
+    trial: object = quantity(1200 * ms)
     settle: object = quantity(50 * ms)       # start of the choice readout window
     threshold: object = quantity(20 * Hz)
     n_window: int = 20
@@ -95,25 +89,6 @@ class Params:
             raise ConfigError("experiment.outcome: need choice <= outcome and outcome + reward <= trial")
         if self.n_window > min(self.n_before, self.n_after):
             raise ConfigError("experiment.n_window: must not exceed n_before and n_after")
-
-
-def flipped_d2(brain, cfg, seed: int):
-    """Build projection ``cfg`` with the sign of its dopamine term negated (see module docstring)."""
-    pre, post = brain.regions[cfg.pre], brain.regions[cfg.post]
-    src, dst = pre.port(cfg.source), post.port(cfg.target)
-    spec = RULES[cfg.rule][1](cfg.rule_params)
-    if _DW not in spec.regular:
-        raise ConfigError(f"projections.{cfg.label}.rule: cannot flip the dopamine sign of {cfg.rule!r}")
-    spec = dataclasses.replace(spec, regular=spec.regular.replace(_DW, "c * (tf_kb * tf_baseline - tf_kd * da_post)"))
-    name = "proj_" + "".join(c if c.isalnum() else "_" for c in cfg.label)
-    syn = make_synapses(spec, src.group, dst.group, dst.var, cfg.weight, name=name, delay=cfg.delay)
-    rng = np.random.default_rng(derive_seed(seed, cfg.label))
-    i, j = random_pairs(len(src.group), len(dst.group), cfg.p, rng, autapses=True)
-    connect(syn, i, j)
-    syn.w = np.clip(cfg.w_init * (1.0 + cfg.w_jitter * rng.standard_normal(len(i))), 0.0, None)
-    syn.plastic = 1.0   # after connect (a shared variable set before connect() is lost)
-    brain.add(syn)
-    return syn
 
 
 def reward_source(brain, target: str, p: Params):
@@ -146,25 +121,19 @@ def run(ctx) -> dict[str, float]:
         if r not in ctx.config.regions:
             raise ConfigError(f"experiment: region {r!r} is not defined")
     cfg = ctx.config
-    d2_cfg = None
-    if p.flip_d2:
-        if p.d2_projection not in cfg.projections:
-            raise ConfigError(f"experiment.d2_projection: no projection {p.d2_projection!r}")
-        d2_cfg = cfg.projections[p.d2_projection]
-        cfg = dataclasses.replace(cfg, projections={k: v for k, v in cfg.projections.items() if k != p.d2_projection})
     brain = ctx.brain(cfg)
     bg, cue = brain.region(p.striatum), brain.region(p.cue_region)
     if bg.params.n_channels != 2:
         raise ConfigError(f"regions.{p.striatum}.n_channels: reversal learning needs 2 channels")
-    d2 = flipped_d2(brain, d2_cfg, cfg.seed) if d2_cfg is not None else None
     rew = reward_source(brain, f"{p.dopamine}.reward", p)
     thal_mon = brain.monitors[f"{p.striatum}.thal"]
     ch_thal = bg.channel_of("thal")
     rng = np.random.default_rng(derive_seed(cfg.seed, "reversal_learning"))
     n_trials = p.n_before + p.n_after
     good, chosen, rewarded, no_choice, onsets = [], [], [], [], []
+    first = int(rng.integers(2))             # the 0.8 action before the reversal, drawn from the seed
     for k in range(n_trials):
-        g = 0 if k < p.n_before else 1
+        g = first if k < p.n_before else 1 - first
         t0 = brain.t_run
         onsets.append(t0)
         cue.set_salience([1.0])
@@ -201,11 +170,16 @@ def run(ctx) -> dict[str, float]:
         "trials_to_criterion_after_reversal": ttc,
         "no_choice_rate": float(np.mean(no_choice)),
         "reward_rate": float(np.mean(rewarded)),
+        "good_action_first": float(first),
         "da_tonic_hz": _rate(sp["t"], sp["n"], onsets + float(p.trial) - 0.4, 0.4),
         "da_burst_hz": _rate(sp["t"], sp["n"], out0[last][rewarded[last]], 0.2),
         "da_dip_hz": _rate(sp["t"], sp["n"], out0[last][~rewarded[last]], 0.2),
     }
-    syns = {"d1": brain.projections.get(p.d1_projection), "d2": d2 or brain.projections.get(p.d2_projection)}
+    if ctx.out is not None:
+        (ctx.out / "figures").mkdir(parents=True, exist_ok=True)
+        choice_figure(np.asarray(chosen), np.asarray(good), rewarded, np.asarray(no_choice), p.n_before,
+                      p.n_window, ctx.out / "figures" / "reversal_learning.png")
+    syns = {"d1": brain.projections.get(p.d1_projection), "d2": brain.projections.get(p.d2_projection)}
     for name, syn in syns.items():
         if syn is None:
             continue
@@ -214,3 +188,28 @@ def run(ctx) -> dict[str, float]:
         for k in range(2):
             metrics[f"w_{name}_ch{k}"] = float(w[ch == k].mean())
     return metrics
+
+
+def choice_figure(chosen, good, rewarded, no_choice, n_before: int, window: int, path) -> None:
+    """Choices per trial (dots: rewarded filled, no choice grey) and running accuracy."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    k = np.arange(len(chosen))
+    correct = (chosen == good).astype(float)
+    run_acc = np.convolve(correct, np.ones(window) / window, mode="full")[:len(k)]
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 4.5), sharex=True)
+    a1.step(k, good, where="mid", color="tab:green", label="0.8 action")
+    a1.scatter(k[rewarded], chosen[rewarded], s=12, color="k", label="chosen, rewarded")
+    a1.scatter(k[~rewarded], chosen[~rewarded], s=12, facecolors="none", edgecolors="k", label="chosen, unrewarded")
+    a1.scatter(k[no_choice], chosen[no_choice], s=30, color="0.6", marker="x", label="no choice")
+    a1.set(yticks=[0, 1], ylabel="action", ylim=(-0.5, 1.8))
+    a1.legend(fontsize=7, ncol=4, loc="upper left")
+    a2.plot(k, run_acc, color="k")
+    a2.axhline(0.8, ls=":", color="0.5")
+    a2.set(xlabel="trial", ylabel=f"accuracy ({window} trials)", ylim=(0, 1.05))
+    for a in (a1, a2):
+        a.axvline(n_before - 0.5, color="tab:red", lw=1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

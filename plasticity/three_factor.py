@@ -35,13 +35,17 @@ no ``exp``. ``c`` is stored *referenced to the last tick* ``t_k = h floor(t/h)``
 ``t`` adds ``Δc exp((t - t_k)/tau_c)`` and each tick multiplies by ``exp(-h/tau_c)``, which
 makes ``c(t_k)`` exact at every tick (the recorded ``c`` between ticks is this referenced
 value). ``update_dt`` must be a multiple of the simulation step, ``goal`` is taken constant
-over a period, and ``tau_da`` must equal the decay constant of ``da`` in the target group
+over a period, and so is the optional saturation ``min(da, da_max)`` (taken at the tick and then
+treated like ``da``: relative error below h/tau_da = 5 % while saturated), and ``tau_da`` must
+equal the decay constant of ``da`` in the target group
 (it enters only ``τ'``).
 
 References
 ----------
 Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (Fig. 1; code daspnet.m on ModelDB 84167).
 Potjans W, Morrison A, Diesmann M (2010) Front Comput Neurosci 4:141 (NEST dopamine synapse).
+Richfield EK, Penney JB, Young AB (1989) Neuroscience 30:767-777 (D2 affinity >> D1 affinity).
+Frank MJ (2005) J Cogn Neurosci 17:51-72 (D2 / NoGo learning from dopamine dips).
 Frémaux N, Gerstner W (2016) Front Neural Circuits 9:85 (three-factor rules review).
 """
 from __future__ import annotations
@@ -77,10 +81,15 @@ class DopamineParams(STDPParams):
     update_dt: Quantity = quantity(10 * ms)  # weight integration period (Izhikevich code: 10 ms)
     da_sign: float = 1.0                     # +1: D1-like (bursts potentiate); -1: D2-like (dips
                                              # potentiate; Frank 2005; Shen et al. 2008 Science 321:848)
+    da_max: float = 0.0                      # > 0: receptor saturation, da seen as min(da, da_max)
+                                             # (high-affinity D2 receptors are saturated by bursts and
+                                             # read dips; Richfield et al. 1989; Frank 2005). 0: linear
 
     def __post_init__(self):
         super().__post_init__()
         check_positive(self, "tau_c", "tau_da", "eta", "update_dt")
+        if self.da_max < 0:
+            raise ParamError("da_max", f"must be >= 0 (0: no saturation), got {self.da_max}")
         if self.da_sign not in (1.0, -1.0):
             raise ParamError("da_sign", f"must be 1 or -1, got {self.da_sign}")
 
@@ -93,12 +102,13 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     tau_p = 1.0 / (1.0 / tc + 1.0 / td)
     ltp, ltd, pre_bump, post_bump = pair_terms(p, "tf")
     ref = "exp((t - tf_period * floor((t + 0.5 * dt) / tf_period)) / tf_tau_c)"  # tick reference
-    dw = f"tf_sign * c * (tf_kd * da_post - tf_kb * tf_baseline){gate}"
+    da = "clip(da_post, 0, tf_da_max)" if p.da_max > 0 else "da_post"
+    dw = f"tf_sign * c * (tf_kd * {da} - tf_kb * tf_baseline){gate}"
     regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),
                                        weights.update(p, "tf", dw)]))
     ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,
           "tf_A_minus": p.A_minus, "tf_tau_c": p.tau_c, "tf_period": p.update_dt,
-          "tf_baseline": p.baseline, "tf_sign": float(p.da_sign), "tf_c_step": math.exp(-h / tc),
+          "tf_baseline": p.baseline, "tf_sign": float(p.da_sign), "tf_da_max": float(p.da_max), "tf_c_step": math.exp(-h / tc),
           "tf_kd": float(p.eta) * tau_p * (1 - math.exp(-h / tau_p)),
           "tf_kb": float(p.eta) * tc * (1 - math.exp(-h / tc)),
           **weights.namespace(p, "tf", period=p.update_dt)}

@@ -145,9 +145,25 @@ def test_d2_sign_mirrors_d1(make_rig, dopamine):
     assert dws[1] == pytest.approx(-dws[0], rel=1e-9)
 
 
+def test_da_max_saturates_bursts_not_dips(make_rig):
+    """Receptor saturation ``min(da, da_max)``: a burst far above da_max counts as da_max; a dip
+    (da below da_max throughout) gives exactly the unsaturated change."""
+    def dw(da_max, dopamine):
+        p = DopamineParams(baseline=0.2, da_max=da_max)
+        r = make_rig(da_three_factor(p), [[100 * ms]], [[110 * ms]], 1.5 * second, w0=0.5,
+                     dopamine=dopamine, da_weight=5.0, dt=1 * ms)
+        return r.run()[0] - 0.5
+    dip = dw(0.4, [])
+    assert dip < 0 and dip == pytest.approx(dw(0.0, []), rel=1e-12)
+    gain_lin, gain_sat = dw(0.0, [499 * ms]) - dip, dw(0.4, [499 * ms]) - dip   # the burst's share
+    assert 0 < gain_sat < 0.5 * gain_lin      # da = 5 decays below 0.4 after ~0.5 s: ratio ~0.28
+
+
 def test_da_sign_must_be_plus_or_minus_one():
     with pytest.raises(ParamError, match="da_sign"):
         DopamineParams(da_sign=0.5)
+    with pytest.raises(ParamError, match="da_max"):
+        DopamineParams(da_max=-1.0)
 
 
 @pytest.mark.parametrize("g", [0.0, 0.5])

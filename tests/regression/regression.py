@@ -8,6 +8,7 @@ Each ``tests/regression/expected/NAME.yaml`` holds::
     overrides: ["duration=1 s"]    # the short variant run in CI
     metrics:
       rate_exc_hz: {value: 9.0, tol: 2.0}    # passes when |measured - value| <= tol
+    slow: true                     # optional: run only with ``pytest -m slow`` (minutes-long entries)
 
 Regenerate the values (tolerances are kept; they encode measured seed-to-seed spread)::
 

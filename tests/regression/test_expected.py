@@ -9,7 +9,13 @@ from tests.regression.regression import entries, measure
 ENTRIES = entries()
 
 
-@pytest.mark.parametrize("path", ENTRIES, ids=[p.stem for p in ENTRIES])
+def _param(path):
+    """Entries marked ``slow: true`` (minutes of simulation) run only with ``-m slow``."""
+    slow = bool(yaml.safe_load(path.read_text()).get("slow", False))
+    return pytest.param(path, id=path.stem, marks=[pytest.mark.slow] if slow else [])
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in ENTRIES])
 def test_metrics_within_tolerance(path):
     entry = yaml.safe_load(path.read_text())
     measured = measure(entry)
