@@ -199,7 +199,7 @@ def choice_figure(chosen, good, rewarded, no_choice, n_before: int, window: int,
     correct = (chosen == good).astype(float)
     run_acc = np.convolve(correct, np.ones(window) / window, mode="full")[:len(k)]
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 4.5), sharex=True)
-    a1.step(k, good, where="mid", color="tab:green", label="0.8 action")
+    a1.step(k, good, where="mid", color="tab:green", lw=3, alpha=0.3, zorder=0, label="0.8 action")
     a1.scatter(k[rewarded], chosen[rewarded], s=12, color="k", label="chosen, rewarded")
     a1.scatter(k[~rewarded], chosen[~rewarded], s=12, facecolors="none", edgecolors="k", label="chosen, unrewarded")
     a1.scatter(k[no_choice], chosen[no_choice], s=30, color="0.6", marker="x", label="no choice")
