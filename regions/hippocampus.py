@@ -104,22 +104,23 @@ class HippocampusParams:
     n_ca1_inh: int = 80
     # EC -> DG -> CA3 (perforant path and mossy fibres)
     p_ec_dg: float = 0.2
-    w_ec_dg: object = quantity(0.5 * nS)
+    w_ec_dg: object = quantity(1.5 * nS)        # ~12-15 coincident EC inputs reach threshold at -75 mV rest
     dg_E_L: object = quantity(-75 * mV)         # hyperpolarised granule cells (Schmidt-Hieber et al. 2004)
     p_dg_ei: float = 0.2
-    w_dg_ei: object = quantity(1.0 * nS)
+    w_dg_ei: object = quantity(2.0 * nS)
     p_dg_ie: float = 1.0
-    w_dg_ie: object = quantity(1.0 * nS)
+    w_dg_ie: object = quantity(2.0 * nS)        # strong feedback: only ~2-5 % of granule cells fire
     k_mf: int = 20                              # mossy-fibre inputs per CA3 cell (sparse, strong)
     w_mf: object = quantity(4.0 * nS)           # "detonator" synapses (Henze et al. 2002)
     p_ec_ca3: float = 0.1
     w_ec_ca3: object = quantity(0.3 * nS)
     # CA3 recurrent collaterals (online learning)
     p_rec: float = 1.0                          # potential synapses (silent until potentiated)
-    w_rec: object = quantity(0.3 * nS)          # AMPA conductance of a saturated synapse (w = 1)
+    w_rec: object = quantity(0.6 * nS)          # AMPA conductance of a saturated synapse (w = 1): ~15 of
+                                                # the 80 cells of a pattern at ~100 Hz fire a silent cell
     rec_delay: object = quantity(3 * ms)
     rec_rule: str = "hebbian"                   # hebbian (symmetric) | stdp (asymmetric, sequences)
-    rec_eta: float = 0.5                        # learning step (one-shot: saturates in one presentation)
+    rec_eta: float = 1.0                        # one-shot: one pre-before-post pairing saturates (clipped Willshaw)
     rec_tau: object = quantity(20 * ms)         # coincidence window (Bi & Poo 1998: ~20 ms)
     rec_a_minus_ratio: float = 1.05             # stdp only: A- / A+ (Song et al. 2000)
     ach_suppression: float = 1.0                # transmission lost in encoding mode (Hasselmo et al. 1995)
@@ -131,8 +132,8 @@ class HippocampusParams:
     inh_delay: object = quantity(0.5 * ms)
     # CA1
     p_sc: float = 0.3
-    w_sc: object = quantity(0.3 * nS)
-    sc_eta: float = 0.5
+    w_sc: object = quantity(1.0 * nS)
+    sc_eta: float = 1.0
     w_ec_ca1: object = quantity(8.0 * nS)       # topographic teacher (one EC cell -> one CA1 cell)
     p_ca1_ei: float = 0.3
     w_ca1_ei: object = quantity(1.0 * nS)
