@@ -47,7 +47,9 @@ def regenerate(names: list[str]) -> None:
         measured = measure(entry)
         for key, band in entry["metrics"].items():
             band["value"] = float(f"{float(measured[key]):.5g}")
-        path.write_text(yaml.safe_dump(entry, sort_keys=False))
+        header = "".join(line for line in path.read_text().splitlines(keepends=True)
+                         if line.startswith("#"))      # the measured-values comment is kept
+        path.write_text(header + yaml.safe_dump(entry, sort_keys=False))
         print(f"{path.name}: {', '.join(f'{k}={v['value']}' for k, v in entry['metrics'].items())}")
 
 
