@@ -246,7 +246,6 @@ def run(ctx) -> dict[str, float]:
     stored, fails, capacity, above = 0, 0, 0, float("nan")
     fill = {}
     light = p.loads[0]
-    W_light = None
     energies = {"stored": [], "recalled": [], "random": []}
     ca1_read = []
     for load in p.loads:

@@ -76,9 +76,29 @@ def run(ctx) -> dict[str, float]:
     w = np.asarray(syn.w[:]) / p.rule.w_max
     t = np.asarray(mon.t[:] / second)
     ctx.add_spikes("song.neuron", np.zeros(len(t), dtype=int), t, 1)
+    if ctx.out is not None:
+        weight_figure(w, t, T, ctx.out / "figures" / "stdp_song2000.png")
     middle = np.mean((w >= 0.3) & (w <= 0.7)) / 0.4
     edges = np.mean((w < 0.1) | (w > 0.9)) / 0.2
     return {"frac_w_low": float(np.mean(w < 0.1)), "frac_w_high": float(np.mean(w > 0.9)),
             "bimodality_ratio": float(edges / middle) if middle > 0 else float("inf"),
             "post_rate_hz": float(np.sum(t >= T - win) / win),
             "post_rate_initial_hz": float(np.sum(t < win) / win), "mean_w": float(w.mean())}
+
+
+def weight_figure(w: np.ndarray, t: np.ndarray, T: float, path) -> None:
+    """Final weight histogram (Song et al. 2000, Fig. 2B) and output rate in 10 s bins."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 3))
+    a1.hist(w, bins=20, range=(0, 1), color="0.3")
+    a1.set(xlabel="w / g_max", ylabel="synapses", title=f"weights at t = {T:g} s")
+    edges = np.arange(0.0, T + 1e-9, max(T / 50, 1.0))
+    counts, _ = np.histogram(t, bins=edges)
+    a2.plot(edges[:-1], counts / np.diff(edges), color="k")
+    a2.set(xlabel="time (s)", ylabel="output rate (Hz)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,5 +1,4 @@
 """Notebooks execute top to bottom with short durations (their own cells assert the results)."""
-import os
 from pathlib import Path
 
 import nbformat

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, nS, second
+from brian2 import Hz, ms, nS
 
 from brain.brain import Brain
 from brain.config import ConfigError

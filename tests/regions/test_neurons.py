@@ -1,7 +1,6 @@
 """Neuron templates: units check, rest without input, spiking under drive with the expected shape."""
 import numpy as np
-import pytest
-from brian2 import Network, SpikeMonitor, StateMonitor, mV, ms, nA, nS, pA, second
+from brian2 import Network, SpikeMonitor, StateMonitor, mV, ms, nA, nS, pA
 
 from regions.neurons import adex, izhikevich, lif_conductance, lif_current, make_group
 
