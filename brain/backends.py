@@ -1,11 +1,12 @@
 """Code-generation backends: ``numpy`` (runtime, no compiler), ``cython`` (runtime, generated C++
 compiled once and cached), ``cpp_standalone`` (a whole C++ project, own build directory per run).
 
-Measured on the 2-core VM (DESIGN.md): CUBA 4000 neurons, 1 s: cpp_standalone 0.13 s (+~9 s build),
-cython 0.33 s (cold compile 20-40 s, then cached), numpy 1.5 s.
+Measured on the 2-core VM (benchmarks/results/cuba_idle_2026-11-23.json): CUBA 4000 neurons, 1 s:
+cpp_standalone 0.17 s (+~9 s build), cython 0.48 s (cold compile 20-40 s, then cached), numpy 2.1 s.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,7 +15,12 @@ from pathlib import Path
 import brian2
 from brian2 import defaultclock, prefs, set_device
 
+from brain.config import ConfigError
+
 BACKENDS = ("numpy", "cython", "cpp_standalone")
+# Optimisation level for generated C++ (environment variable BRAIN_COMPILE_OPT; default Brian2's -O3).
+# CI sets a lower one: on an empty compiler cache compiling dominates the suite's short runs.
+COMPILE_OPTS = ("-O0", "-O1", "-O2", "-O3", "-Os")
 
 
 @dataclass
@@ -52,6 +58,12 @@ def reset_brian() -> None:
     prefs.reset_to_defaults()
     prefs.logging.warn_for_unused_objects = False   # else gc.collect per run() (~80-200 ms)
     defaultclock.dt = 0.1 * brian2.ms
+    opt = os.environ.get("BRAIN_COMPILE_OPT")
+    if opt:
+        if opt not in COMPILE_OPTS:
+            raise ConfigError(f"BRAIN_COMPILE_OPT: must be one of {', '.join(COMPILE_OPTS)}, got {opt!r}")
+        args = prefs.codegen.cpp.extra_compile_args_gcc
+        prefs.codegen.cpp.extra_compile_args_gcc = [opt if a.startswith("-O") else a for a in args]
 
 
 def configure(name: str, dt=None, threads: int = 0, build_dir: str | Path | None = None) -> Backend:

@@ -70,7 +70,7 @@ def run(ctx) -> dict[str, float]:
     n_cycles = n_train + p.test_cycles
     half = p.n_inputs // 2
     a = np.where(np.arange(p.n_inputs) < half, float(p.rate_on), float(p.rate_off))
-    stim = TimedArray(np.tile(np.stack([a, a[::-1]]), (n_cycles, 1)) * Hz, dt=p.period)
+    stim = TimedArray(np.tile(np.stack([a, a[::-1]]), (n_cycles, 1)) * Hz, dt=p.period, name="bcm_stim")
     inp = PoissonGroup(p.n_inputs, rates="stim(t, i)", namespace={"stim": stim}, name="bcm_inputs")
     ns = {"E_e": 0 * mV, "E_L": -74 * mV, "tau_m": 10 * ms, "tau_e": 5 * ms, "V_th": -54 * mV,
           "V_reset": -60 * mV, "sigma": p.sigma, **BCM_POST.namespace, "tau_nu": p.tau_nu, "tau_theta": p.tau_theta}

@@ -82,7 +82,7 @@ def schedule(p: Params) -> tuple[np.ndarray, np.ndarray]:
 
 def _stimulus(brain, name, port, p: Params, on: np.ndarray, step, rate, weight):
     """Poisson sources whose rate is ``rate * on(t)`` projecting onto a port."""
-    ta = TimedArray(on.astype(float), dt=step)
+    ta = TimedArray(on.astype(float), dt=step, name=f"stim_{name}_on")
     grp = PoissonGroup(p.n_src, rates=f"rate_on * on_{name}(t)", name=f"stim_{name}",
                        namespace={"rate_on": rate, f"on_{name}": ta})
     syn = Synapses(grp, port.group, on_pre=f"{port.var}_post += w_stim", namespace={"w_stim": weight},

@@ -143,8 +143,10 @@ class PatternDrive:
 
     def set_schedule(self, table: np.ndarray, rows: np.ndarray, bin_dt) -> None:
         """``rows[k]``: table row driven during bin ``k`` (width ``bin_dt``) of the schedule."""
-        self.group.namespace["table"] = TimedArray(np.asarray(table, dtype=float), dt=1 * second)
-        self.group.namespace["sched"] = TimedArray(np.asarray(rows, dtype=float), dt=bin_dt)
+        self.group.namespace["table"] = TimedArray(np.asarray(table, dtype=float), dt=1 * second,
+                                                   name=f"{self.group.name}_table")
+        self.group.namespace["sched"] = TimedArray(np.asarray(rows, dtype=float), dt=bin_dt,
+                                                   name=f"{self.group.name}_sched")
 
     def set(self, cells=None, rate=0 * Hz) -> None:
         r = np.zeros(self.n)

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brian2 import Hz, PoissonInput, Synapses, mV, ms, nS
+from brian2 import Hz, Synapses, mV, ms, nS
 
 from plasticity.params import (check_positive, check_positive_int, check_probability,
                                check_nonneg, quantity)
+from regions.poisson_input import PoissonInput
 from regions.base import Region
 from regions.connect import connect, random_pairs
 from regions.neurons import lif_conductance, make_group
@@ -83,7 +84,7 @@ class Cortex(Region):
         cells = make_group(model, p.n_exc + p.n_inh, self.object_name("cells"))
         cells.v = p.v_init_low + self.rng.random(len(cells)) * (p.v_init_high - p.v_init_low)
         self.add(cells)
-        self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight=p.w_ext))
+        self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight=p.w_ext, name=self.object_name("ext")))
         exc = self.add_group("exc", cells[:p.n_exc])
         inh = self.add_group("inh", cells[p.n_exc:])
         for key, pre, var, w in (("exc", exc, "g_ampa", p.w_exc), ("inh", inh, "g_gaba", p.w_inh)):

@@ -46,10 +46,11 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, PoissonInput, Synapses, mV, ms, nS, second
+from brian2 import Hz, Synapses, mV, ms, nS, second
 
 from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from plasticity.three_factor import DOPAMINE_POST
+from regions.poisson_input import PoissonInput
 from regions.base import Region
 from regions.connect import connect, random_pairs
 from regions.dopamine_critic import CUE_EXCITATION, TIMED_INHIBITION, critic_synapses
@@ -141,7 +142,7 @@ class Dopamine(Region):
                                              {"tau_da": p.tau_da, "tau_bar": p.tau_bar}))
         da.v = -60 * mV + self.rng.random(p.n_da) * 10 * mV
         da.da = da.da_bar = p.da_bar_init
-        self.add(PoissonInput(da, "g_ampa", p.n_bg, p.rate_bg_da, weight=p.w_bg))
+        self.add(PoissonInput(da, "g_ampa", p.n_bg, p.rate_bg_da, weight=p.w_bg, name=self.object_name("bg")))
         cue_model = dataclasses.replace(lif, reset=lif.reset + "\ny += 1")
         cue = self.add_group("cue", make_group(cue_model, p.n_cue, self.object_name("cue"),
                                                "delig/dt = (y - elig) / tau_elig : 1\ndy/dt = -y / tau_elig : 1",

@@ -80,10 +80,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, PoissonInput, Synapses, mV, ms, nS, pF
+from brian2 import Hz, Synapses, mV, ms, nS, pF
 
 from plasticity.params import (ParamError, check_choice, check_nonneg, check_positive,
                                check_positive_int, check_probability, quantity)
+from regions.poisson_input import PoissonInput
 from regions.base import Region
 from regions.connect import connect, fixed_indegree, random_pairs
 from regions.hippocampus_circuit import (RULE_NAMES, dense_weights, gated_plastic_synapses,
@@ -197,7 +198,8 @@ class Hippocampus(Region):
             self._rest[key] = model.namespace["E_L"]
             g.v = model.namespace["E_L"] + self.rng.random(n) * 5 * mV
             if not key.endswith("_inh") and float(p.rate_bg) > 0:
-                self.add(PoissonInput(g, "g_ampa", p.n_bg, p.rate_bg, weight=p.w_bg))
+                self.add(PoissonInput(g, "g_ampa", p.n_bg, p.rate_bg, weight=p.w_bg,
+                                          name=self.object_name(f"{key}_bg")))
         G = self.groups
 
         # feedforward pathways (static)

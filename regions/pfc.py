@@ -58,10 +58,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, PoissonInput, Synapses, mV, ms, nF, nS
+from brian2 import Hz, NeuronGroup, Synapses, mV, ms, nF, nS
 
 from plasticity.params import (ParamError, check_nonneg, check_positive, check_positive_int,
                                check_probability, quantity)
+from regions.poisson_input import PoissonInput
 from regions.base import Region
 from regions.connect import connect
 from regions.neurons import NeuronModel, make_group
@@ -235,7 +236,7 @@ class PFC(Region):
             g.C, g.g_L, g.t_ref, g.g_ext = C, g_L, t_ref, g_ext
             g.G_ampa, g.G_nmda, g.G_gaba = Ga * scale_e, Gn * scale_e, Gg * scale_i
         cells.v = p.v_init_low + self.rng.random(n_e + n_i) * (p.v_init_high - p.v_init_low)
-        self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight="g_ext"))
+        self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight="g_ext", name=self.object_name("ext")))
 
         units = self.add_group("units", NeuronGroup(P + 2, _UNIT_EQS, method="exact", name=self.object_name("units"),
                                                     namespace=dict(gain_closed=p.gain_closed)), record=False)

@@ -50,9 +50,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, PoissonInput, Synapses, mV, ms, nS, pF
+from brian2 import Hz, Synapses, mV, ms, nS, pF
 
 from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
+from regions.poisson_input import PoissonInput
 from regions.base import Region
 from regions.basal_ganglia_circuit import channel_pairs, msn_model
 from regions.connect import connect, random_pairs
@@ -148,7 +149,8 @@ class Striatum(Region):
             g[key] = self.add_group(key, make_group(fast if key == "fsi" else lif, n, self.object_name(key)))
         for key, grp in g.items():
             grp.v = -70 * mV + self.rng.random(len(grp)) * 15 * mV
-            self.add(PoissonInput(grp, "g_ampa", p.n_bg, getattr(p, f"rate_bg_{key}"), weight=p.w_bg))
+            self.add(PoissonInput(grp, "g_ampa", p.n_bg, getattr(p, f"rate_bg_{key}"), weight=p.w_bg,
+                                  name=self.object_name(f"{key}_bg")))
         n_of = {"d1": p.n_d1, "d2": p.n_d2, **{k: getattr(p, f"n_{k}") for k in _POPS if k != "fsi"}}
         off = {"d1": 0, "d2": n1}
 

@@ -10,8 +10,15 @@ from brain.backends import reset_brian
 
 @pytest.fixture(autouse=True)
 def _reset_brian():
-    """Every test starts on the runtime device with default prefs and dt = 0.1 ms."""
+    """Every test starts on the runtime device with default prefs, dt = 0.1 ms and the numpy target.
+
+    numpy, not Brian2's default (cython): most tests build a network and run it for milliseconds,
+    where compiling every code object (seconds each on an empty cache, as in CI) costs far more than
+    the simulation. Tests of dynamics call ``brain.backends.configure("cython")`` themselves.
+    """
+    from brian2 import prefs
     reset_brian()
+    prefs.codegen.target = "numpy"
     yield
     reset_brian()
 

@@ -37,3 +37,20 @@ def test_cython_and_cpp_standalone_statistically_equivalent():
     assert ms["cv_isi_exc"] == pytest.approx(mc["cv_isi_exc"], abs=0.1)
     assert ms["fano_exc"] == pytest.approx(mc["fano_exc"], abs=0.3)
     assert ms["corr_exc"] == pytest.approx(mc["corr_exc"], abs=0.02)
+
+
+def test_compile_opt_from_environment(monkeypatch):
+    from brian2 import prefs
+
+    from brain.backends import reset_brian
+    from brain.config import ConfigError
+    monkeypatch.setenv("BRAIN_COMPILE_OPT", "-O1")
+    reset_brian()
+    args = prefs.codegen.cpp.extra_compile_args_gcc
+    assert "-O1" in args and not any(a in args for a in ("-O0", "-O2", "-O3"))
+    monkeypatch.setenv("BRAIN_COMPILE_OPT", "-O9")
+    with pytest.raises(ConfigError, match="^BRAIN_COMPILE_OPT: must be one of"):
+        reset_brian()
+    monkeypatch.delenv("BRAIN_COMPILE_OPT")
+    reset_brian()
+    assert "-O3" in prefs.codegen.cpp.extra_compile_args_gcc

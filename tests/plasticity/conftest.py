@@ -39,7 +39,7 @@ def post_group(post_times, duration, extra="", dt=DT):
     for k, times in enumerate(post_times):
         for t in times:
             drive[int(round(float(t / dt))), k] = 1.0
-    spk = TimedArray(drive, dt=dt)
+    spk = TimedArray(drive, dt=dt, name="post_spikes")
     eqs = "\n".join([DOPAMINE_POST.eqs, GOAL_POST.eqs, BCM_POST.eqs, "x : 1", extra])
     ns = {**DOPAMINE_POST.namespace, **GOAL_POST.namespace, **BCM_POST.namespace, "spk": spk}
     return NeuronGroup(n, eqs, threshold="spk(t, i) > 0.5", reset=BCM_POST.reset, method="exponential_euler",

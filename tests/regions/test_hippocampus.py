@@ -50,7 +50,7 @@ def test_builds_alone_with_ports():
     assert np.all(np.bincount(mf.j[:], minlength=60) == 5)               # k_mf per CA3 cell
     ec_ca1 = hc.synapses["ec_ca1"]
     assert np.array_equal(ec_ca1.i[:], ec_ca1.j[:])                      # topographic teacher
-    assert all(o.name.startswith("hc_") for o in hc.objects if type(o).__name__ != "PoissonInput")
+    assert all(o.name.startswith("hc_") for o in hc.objects)
     hc.set_plastic(False)
     assert np.all(rec.plastic[:] == 0) and np.all(rec.ach[:] == 0)        # retrieval: full transmission
     hc.set_plastic(True)

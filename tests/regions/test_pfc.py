@@ -59,7 +59,7 @@ def test_builds_alone_with_ports():
     assert pfc.port("gate").var == "gate" and len(pfc.port("gate").group) == 1
     assert pfc.port("reset").var == "g_ampa" and len(pfc.port("reset").group) == 100
     assert set(pfc.populations) == {"exc", "inh"}           # helper groups are not recorded
-    assert all(o.name.startswith("wm_") for o in pfc.objects if type(o).__name__ != "PoissonInput")  # takes no name
+    assert all(o.name.startswith("wm_") for o in pfc.objects)
     with pytest.raises(KeyError, match="ports"):
         pfc.port("nope")
 
