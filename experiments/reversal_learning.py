@@ -19,6 +19,12 @@ with the reward scheduled inside it).
 D2 sign: the D2 projection uses the same ``da_three_factor`` rule with ``da_sign: -1`` in its
 ``rule_params`` (dopamine dips potentiate, bursts depress).
 
+Credit assignment: the cue drives the MSNs of both channels, so without a signal of which action
+was taken both channels' synapses become eligible and learn together. The striatum's thalamostriatal
+feedback (``w_thal_msn``, raised in the config) is that signal: the selected channel's thalamic pool
+drives its own MSNs, which then dominate the choice-window spiking (``d1_rate_chosen_hz`` vs
+``d1_rate_unchosen_hz``) and therefore the eligibility.
+
 Metrics
 -------
 acc_before_reversal : fraction of the last ``n_window`` trials before the reversal choosing the
@@ -32,6 +38,8 @@ reward_rate : fraction of rewarded trials; good_action_first : the 0.8 action be
 w_d1_ch0 ... w_d2_ch1 : mean corticostriatal weight per pathway and channel at the end.
 da_burst_hz, da_dip_hz : DA rate in the outcome window of rewarded / unrewarded trials (last
     ``n_window`` trials before the reversal), da_tonic_hz : DA rate in the inter-trial interval.
+d1_rate_chosen_hz, d1_rate_unchosen_hz : D1 MSN rate of the chosen / unchosen channel in the choice
+    window, all trials (how channel-specific the STDP eligibility is).
 
 References
 ----------
@@ -71,6 +79,7 @@ class Params:
     reward: object = quantity(100 * ms)
     trial: object = quantity(1200 * ms)
     settle: object = quantity(50 * ms)       # start of the choice readout window
+    rest: object = quantity(2 * second)      # before trial 1: tonic dopamine sets the MSNs' da_avg
     threshold: object = quantity(20 * Hz)
     n_window: int = 20
     n_crit: int = 10
@@ -84,7 +93,7 @@ class Params:
         check_positive_int(self, "n_before", "n_after", "n_window", "n_crit", "reward_n")
         check_probability(self, "p_reward", "criterion", "reward_p")
         check_positive(self, "choice", "reward", "trial", "threshold")
-        check_nonneg(self, "settle", "reward_rate", "reward_weight")
+        check_nonneg(self, "settle", "rest", "reward_rate", "reward_weight")
         if float(self.choice) > float(self.outcome) or float(self.outcome + self.reward) > float(self.trial):
             raise ConfigError("experiment.outcome: need choice <= outcome and outcome + reward <= trial")
         if self.n_window > min(self.n_before, self.n_after):
@@ -107,6 +116,19 @@ def reward_source(brain, target: str, p: Params):
                                np.random.default_rng(derive_seed(brain.config.seed, "reward_source"))))
     brain.add(src, syn)
     return src
+
+
+def _rest(brain, msn, rest, n_samples: int = 10) -> None:
+    """Run ``rest`` without cue or reward and start the MSNs' running mean ``da_avg`` (read by
+    ``baseline_adaptive`` rules) at the tonic ``da`` sampled over it: a steady-state initial condition
+    instead of 0, which would read tonic dopamine as a burst for the first seconds."""
+    if float(rest) <= 0:
+        return
+    samples = []
+    for _ in range(n_samples):
+        brain.run(rest / n_samples)
+        samples.append(float(np.mean(msn.da[:])))
+    msn.da_avg = float(np.mean(samples))
 
 
 def _rate(t, n, starts, width):
@@ -132,6 +154,7 @@ def run(ctx) -> dict[str, float]:
     n_trials = p.n_before + p.n_after
     good, chosen, rewarded, no_choice, onsets = [], [], [], [], []
     first = int(rng.integers(2))             # the 0.8 action before the reversal, drawn from the seed
+    _rest(brain, bg.groups["msn"], p.rest)
     for k in range(n_trials):
         g = first if k < p.n_before else 1 - first
         t0 = brain.t_run
@@ -160,7 +183,8 @@ def run(ctx) -> dict[str, float]:
         if after[k:k + p.n_crit].mean() >= p.criterion:
             ttc = float(k + p.n_crit)
             break
-    sp = brain.spikes()[f"{p.dopamine}.da"]
+    spikes = brain.spikes()
+    sp = spikes[f"{p.dopamine}.da"]
     onsets, rewarded = np.asarray(onsets), np.asarray(rewarded)
     last = np.arange(n_trials)[p.n_before - p.n_window:p.n_before]
     out0 = onsets + float(p.outcome)
@@ -174,6 +198,7 @@ def run(ctx) -> dict[str, float]:
         "da_tonic_hz": _rate(sp["t"], sp["n"], onsets + float(p.trial) - 0.4, 0.4),
         "da_burst_hz": _rate(sp["t"], sp["n"], out0[last][rewarded[last]], 0.2),
         "da_dip_hz": _rate(sp["t"], sp["n"], out0[last][~rewarded[last]], 0.2),
+        **_d1_selectivity(spikes.get(f"{p.striatum}.msn"), bg, onsets, np.asarray(chosen), p),
     }
     if ctx.out is not None:
         (ctx.out / "figures").mkdir(parents=True, exist_ok=True)
@@ -188,6 +213,22 @@ def run(ctx) -> dict[str, float]:
         for k in range(2):
             metrics[f"w_{name}_ch{k}"] = float(w[ch == k].mean())
     return metrics
+
+
+def _d1_selectivity(msn, bg, onsets, chosen, p: Params) -> dict[str, float]:
+    """D1 MSN rate of the chosen and the unchosen channel in the choice window (eligibility tagging)."""
+    if msn is None:
+        return {}
+    n_d1 = bg.params.n_d1
+    d1 = msn["i"] < 2 * n_d1
+    i, t = msn["i"][d1], msn["t"][d1]
+    width = float(p.choice - p.settle)
+    lo, hi = onsets + float(p.settle), onsets + float(p.choice)
+    k = np.searchsorted(onsets, t, side="right") - 1          # trial of every spike
+    ok = (k >= 0) & (t >= lo[np.maximum(k, 0)]) & (t < hi[np.maximum(k, 0)])
+    own = (i[ok] // n_d1) == chosen[k[ok]]
+    denom = n_d1 * width * len(onsets)
+    return {"d1_rate_chosen_hz": float(own.sum() / denom), "d1_rate_unchosen_hz": float((~own).sum() / denom)}
 
 
 def choice_figure(chosen, good, rewarded, no_choice, n_before: int, window: int, path) -> None:

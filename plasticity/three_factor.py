@@ -6,6 +6,11 @@
     dw/dt = sign * eta * c * (da_post - baseline) a dip of dopamine below baseline depresses
                                                   (sign = da_sign: +1 D1-like, -1 D2-like)
 
+With ``baseline_adaptive`` the baseline is ``baseline + da_avg_post``, the postsynaptic neuron's
+running mean of ``da`` (:data:`DOPAMINE_AVG_POST`, tau 5 s, taken constant over a period like
+``da_max``): the rule then learns from dopamine relative to its recent level, so a circuit whose
+tonic dopamine differs from a hand-set ``b`` does not drift.
+
 ``goal_three_factor`` multiplies the same update by a goal context ``goal_post`` (the activity
 trace of a PFC pool projected onto the postsynaptic neuron): ``dw/dt = eta c (da - b) goal``.
 With ``goal = 0`` nothing is learned.
@@ -47,6 +52,7 @@ Potjans W, Morrison A, Diesmann M (2010) Front Comput Neurosci 4:141 (NEST dopam
 Richfield EK, Penney JB, Young AB (1989) Neuroscience 30:767-777 (D2 affinity >> D1 affinity).
 Frank MJ (2005) J Cogn Neurosci 17:51-72 (D2 / NoGo learning from dopamine dips).
 Frémaux N, Gerstner W (2016) Front Neural Circuits 9:85 (three-factor rules review).
+Frémaux N, Sprekeler H, Gerstner W (2010) J Neurosci 30:13326-13337 (unbiased reward signal).
 """
 from __future__ import annotations
 
@@ -66,6 +72,10 @@ DOPAMINE_POST_EQS = DOPAMINE_POST.eqs
 #: Neuron-side goal context: a PFC pool projects (``rule: static``) onto ``goal``.
 GOAL_POST = PostSide(eqs="dgoal/dt = -goal / tau_goal : 1", namespace={"tau_goal": 100 * ms})
 GOAL_POST_EQS = GOAL_POST.eqs
+#: Neuron-side running mean of ``da`` for ``baseline_adaptive`` rules: the reward-modulated STDP
+#: success signal must have zero mean, or every eligible synapse drifts (Frémaux, Sprekeler &
+#: Gerstner 2010, "the baseline must be the expected reward"). tau ~ a few trials.
+DOPAMINE_AVG_POST = PostSide(eqs="dda_avg/dt = (da - da_avg) / tau_da_avg : 1", namespace={"tau_da_avg": 5 * second})
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class DopamineParams(STDPParams):
     da_max: float = 0.0                      # > 0: receptor saturation, da seen as min(da, da_max)
                                              # (high-affinity D2 receptors are saturated by bursts and
                                              # read dips; Richfield et al. 1989; Frank 2005). 0: linear
+    baseline_adaptive: bool = False          # True: b = da_avg_post + baseline, the target's running
+                                             # mean of da (DOPAMINE_AVG_POST; Frémaux et al. 2010)
 
     def __post_init__(self):
         super().__post_init__()
@@ -103,7 +115,9 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     ltp, ltd, pre_bump, post_bump = pair_terms(p, "tf")
     ref = "exp((t - tf_period * floor((t + 0.5 * dt) / tf_period)) / tf_tau_c)"  # tick reference
     da = "clip(da_post, 0, tf_da_max)" if p.da_max > 0 else "da_post"
-    dw = f"tf_sign * c * (tf_kd * {da} - tf_kb * tf_baseline){gate}"
+    base = "(tf_baseline + da_avg_post)" if p.baseline_adaptive else "tf_baseline"
+    dw = f"tf_sign * c * (tf_kd * {da} - tf_kb * {base}){gate}"
+    post_vars = (*post_vars, "da_avg") if p.baseline_adaptive else post_vars
     regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),
                                        weights.update(p, "tf", dw)]))
     ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,

@@ -17,9 +17,9 @@ Humphries MD, Stewart RD, Gurney KN (2006) J Neurosci 26:12921-12942 (spiking BG
 from __future__ import annotations
 
 import numpy as np
-from brian2 import mV, ms, nS, pF
+from brian2 import mV, ms, nS, pF, second
 
-from plasticity.three_factor import DOPAMINE_POST, GOAL_POST
+from plasticity.three_factor import DOPAMINE_AVG_POST, DOPAMINE_POST, GOAL_POST
 from regions.connect import random_pairs
 from regions.neurons import NeuronModel
 
@@ -34,18 +34,19 @@ I_ext : amp
 
 def msn_model(C=200 * pF, g_L=10 * nS, E_L=-80 * mV, V_th=-50 * mV, V_reset=-70 * mV, t_ref=2 * ms,
               tau_ampa=5 * ms, tau_gaba=10 * ms, E_ampa=0 * mV, E_gaba=-80 * mV, k_goal=1.0,
-              goal_max=1.0, tau_da=200 * ms, tau_goal=100 * ms) -> NeuronModel:
+              goal_max=1.0, tau_da=200 * ms, tau_goal=100 * ms, tau_da_avg=5 * second) -> NeuronModel:
     """Medium spiny neuron: LIF at a -80 mV down state with goal-gated cortical gain.
 
     ``gain_goal = 1 + k_goal clip(goal, 0, goal_max)`` multiplies the AMPA conductance only:
     goal context alone never fires an MSN, it amplifies the cortical input of the channels it
     targets (multiplicative gating, O'Reilly & Frank 2006). ``da`` and ``goal`` decay with
-    ``tau_da`` / ``tau_goal`` (plasticity.three_factor DOPAMINE_POST / GOAL_POST).
+    ``tau_da`` / ``tau_goal`` (plasticity.three_factor DOPAMINE_POST / GOAL_POST); ``da_avg`` is the
+    running mean of ``da`` (DOPAMINE_AVG_POST) read by rules with an adaptive baseline.
     """
-    eqs = _MSN_EQS + DOPAMINE_POST.eqs + "\n" + GOAL_POST.eqs
+    eqs = _MSN_EQS + DOPAMINE_POST.eqs + "\n" + GOAL_POST.eqs + "\n" + DOPAMINE_AVG_POST.eqs
     ns = dict(C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset, tau_ampa=tau_ampa, tau_gaba=tau_gaba,
               E_ampa=E_ampa, E_gaba=E_gaba, k_goal=k_goal, goal_max=goal_max, tau_da=tau_da,
-              tau_goal=tau_goal)
+              tau_goal=tau_goal, tau_da_avg=tau_da_avg)
     return NeuronModel(eqs, "v > V_th", "v = V_reset", t_ref, ns, method="euler")
 
 

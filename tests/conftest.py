@@ -12,9 +12,10 @@ from brain.backends import reset_brian
 def _reset_brian():
     """Every test starts on the runtime device with default prefs, dt = 0.1 ms and the numpy target.
 
-    numpy, not Brian2's default (cython): most tests build a network and run it for milliseconds,
+    numpy, not Brian2's default (cython): unit tests run small networks for at most a few seconds,
     where compiling every code object (seconds each on an empty cache, as in CI) costs far more than
-    the simulation. Tests of dynamics call ``brain.backends.configure("cython")`` themselves.
+    the simulation. cython is exercised by the regression entries (each experiment's configured
+    backend) and tests/brain/test_backends.py; cpp_standalone by the latter and the plasticity tests.
     """
     from brian2 import prefs
     reset_brian()

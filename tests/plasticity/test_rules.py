@@ -159,6 +159,22 @@ def test_da_max_saturates_bursts_not_dips(make_rig):
     assert 0 < gain_sat < 0.5 * gain_lin      # da = 5 decays below 0.4 after ~0.5 s: ratio ~0.28
 
 
+def test_adaptive_baseline_is_the_running_mean(make_rig):
+    """``baseline_adaptive``: b = baseline + da_avg_post. With da_avg held at 0.2 the change equals
+    the fixed-baseline change for b = 0.2 exactly; a rule needing da_avg names it when missing."""
+    def dw(params, extra="", da_avg=None):
+        r = make_rig(da_three_factor(params), [[100 * ms]], [[110 * ms]], 2 * second, w0=0.5, dt=1 * ms,
+                     extra_post=extra)
+        if da_avg is not None:
+            r.post.da_avg = da_avg
+        return r.run()[0] - 0.5
+    fixed = dw(DopamineParams(baseline=0.2))
+    assert fixed < -1e-3
+    assert dw(DopamineParams(baseline=0.0, baseline_adaptive=True), "da_avg : 1", 0.2) == pytest.approx(fixed, rel=1e-9)
+    assert dw(DopamineParams(baseline=0.1, baseline_adaptive=True), "da_avg : 1", 0.1) == pytest.approx(fixed, rel=1e-9)
+    assert "da_avg" in da_three_factor(DopamineParams(baseline_adaptive=True)).post_vars
+
+
 def test_da_sign_must_be_plus_or_minus_one():
     with pytest.raises(ParamError, match="da_sign"):
         DopamineParams(da_sign=0.5)

@@ -29,7 +29,7 @@ def test_seed_controls_connectivity():
 
 def test_inhibition_controls_rate():
     """Removing recurrent inhibition must raise the excitatory rate (the network is balanced)."""
-    configure("cython")
+    configure("numpy")
     rates = {}
     for w_inh in (8 * nS, 0 * nS):
         c = Cortex("ctx", CortexParams(n_exc=800, n_inh=200, p_connect=0.08, w_inh=w_inh), seed=1)

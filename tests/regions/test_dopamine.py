@@ -54,7 +54,7 @@ def test_plastic_switch():
 def session():
     """2 s of tonic firing, then a 100 ms reward burst."""
     from brain.backends import configure, reset_brian
-    configure("cython", dt=0.2 * ms)
+    configure("numpy", dt=0.2 * ms)
     brain = Brain(build_config({"seed": 1, "dt": "0.2 ms", "regions": {"dopamine": {}}}))
     rew, _ = poisson_input(brain, "dopamine.reward", 50, 0.5 * nS, 0.5, 0 * Hz, name="rew_stim")
     brain.run(2 * second)

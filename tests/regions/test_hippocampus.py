@@ -94,7 +94,7 @@ def session():
     """One brain at default sizes with direct drives onto EC and CA3."""
     from brain.backends import configure, reset_brian
     reset_brian()
-    configure("cython")
+    configure("numpy")
     cfg = build_config({"seed": 1, "regions": {"hippocampus": {"type": "hippocampus", "w_mf": "0 nS",
                                                                "w_ec_ca3": "0 nS"}}})
     brain = Brain(cfg)

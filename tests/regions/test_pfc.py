@@ -105,7 +105,7 @@ def test_yaml_projections_onto_ports():
 def session():
     """One short session: spontaneous, cue, closed-gate distractor, open-gate distractor, reset."""
     from brain.backends import configure, reset_brian
-    configure("cython")
+    configure("numpy")
     cfg = build_config({"seed": 1, "regions": {"pfc": {"type": "pfc", **SMALL}}})
     brain = Brain(cfg)
     pfc = brain.region("pfc")

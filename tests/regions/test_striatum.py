@@ -89,7 +89,7 @@ def test_yaml_wiring_with_three_factor_rule():
 def session():
     """Rest, then strong input to channel 1, weak input alone, weak input with goal context."""
     from brain.backends import configure, reset_brian
-    configure("cython", dt=0.2 * ms)
+    configure("numpy", dt=0.2 * ms)
     nc = 3
     data = {"seed": 1, "dt": "0.2 ms",
             "regions": {"ctx": {"type": "channel_input", "n_channels": nc},
