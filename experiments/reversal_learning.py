@@ -19,11 +19,11 @@ with the reward scheduled inside it).
 D2 sign: the D2 projection uses the same ``da_three_factor`` rule with ``da_sign: -1`` in its
 ``rule_params`` (dopamine dips potentiate, bursts depress).
 
-Credit assignment: the cue drives the MSNs of both channels, so without a signal of which action
-was taken both channels' synapses become eligible and learn together. The striatum's thalamostriatal
-feedback (``w_thal_msn``, raised in the config) is that signal: the selected channel's thalamic pool
-drives its own MSNs, which then dominate the choice-window spiking (``d1_rate_chosen_hz`` vs
-``d1_rate_unchosen_hz``) and therefore the eligibility.
+Credit assignment: the cue drives the MSNs of both channels; the striatum's thalamostriatal feedback
+(``w_thal_msn``) tags the selected channel. ``d1_rate_chosen_hz`` vs ``d1_rate_unchosen_hz`` measure
+how channel-specific the eligibility is. Tried and rejected (seeds 1-3, see the config): stronger
+tagging (1.5 nS) with fixed baselines 0.43 / 0.33 and with an adaptive baseline (``baseline_adaptive``,
+``rest`` 2 s) -- each fails on at least one seed, by perseveration or by a no-choice trap.
 
 Metrics
 -------
@@ -79,7 +79,7 @@ class Params:
     reward: object = quantity(100 * ms)
     trial: object = quantity(1200 * ms)
     settle: object = quantity(50 * ms)       # start of the choice readout window
-    rest: object = quantity(2 * second)      # before trial 1: tonic dopamine sets the MSNs' da_avg
+    rest: object = quantity(0 * second)      # before trial 1 (> 0 with baseline_adaptive: sets da_avg)
     threshold: object = quantity(20 * Hz)
     n_window: int = 20
     n_crit: int = 10
