@@ -33,13 +33,6 @@ def test_stdp_window_rejects_multiplicative():
         run("stdp_window", "experiment.rule.weight_dependence=multiplicative")
 
 
-def test_song2000_short_run_turns_bimodal_and_regulates_rate():
-    """30 s instead of 100 s (faster learning does not help: the noise grows with A+)."""
-    m = run("stdp_song2000", "dt=0.2 ms", "experiment.rate_window=5 s", duration="30 s")
-    assert m["bimodality_ratio"] > 1.5          # uniform start: 1.0; seeds 1-3: 2.1, 2.1, 1.8
-    assert m["post_rate_hz"] < m["post_rate_initial_hz"]
-
-
 def test_bcm_short_run_is_selective():
     m = run("bcm_selectivity", "dt=1 ms", "experiment.n_neurons=6", "experiment.test_cycles=5",
             duration="100 s")
@@ -88,9 +81,10 @@ def test_distal_reward_full_hour(seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["stdp_song2000", "bcm_selectivity", "stdp_window"])
 def test_full_experiments_default_config(name):
-    m = run(name, backend="cython")
-    if name == "stdp_song2000":
-        assert m["bimodality_ratio"] > 2.5 and m["post_rate_hz"] < 0.8 * m["post_rate_initial_hz"]
+    m = run(name, backend="cpp_standalone" if name == "stdp_song2000" else "cython")
+    if name == "stdp_song2000":   # Song et al. 2000 parameters, 1000 s in cpp_standalone
+        assert m["frac_w_bounds"] > 0.6 and m["frac_w_low"] > m["frac_w_high"] > 0.15
+        assert m["post_rate_hz"] < 0.3 * m["post_rate_initial_hz"]
     elif name == "bcm_selectivity":
         assert m["selectivity_index"] >= 0.7
     else:
