@@ -21,9 +21,16 @@ D2 sign: the D2 projection uses the same ``da_three_factor`` rule with ``da_sign
 
 Credit assignment: the cue drives the MSNs of both channels; the striatum's thalamostriatal feedback
 (``w_thal_msn``) tags the selected channel. ``d1_rate_chosen_hz`` vs ``d1_rate_unchosen_hz`` measure
-how channel-specific the eligibility is. Tried and rejected (seeds 1-3, see the config): stronger
-tagging (1.5 nS) with fixed baselines 0.43 / 0.33 and with an adaptive baseline (``baseline_adaptive``,
-``rest`` 2 s) -- each fails on at least one seed, by perseveration or by a no-choice trap.
+how channel-specific the eligibility is.
+
+Burst / dip balance: a dopamine dip can lower ``da`` at most by its tonic value D, a burst raises it by
+B. The chosen action's weights gain on average ``p B - (1 - p) D`` per trial, so only
+``(1 - p) / p < B / D < p / (1 - p)`` (0.25-4 for p = 0.8) keeps the good action and drops the bad one
+(dopamine codes positive errors with a larger range than negative ones: Bayer & Glimcher 2005). The
+default ``reward_rate`` (25 Hz) gives reward bursts of ~10-11 Hz over a 3.6-3.8 Hz tonic rate
+(B / D ~ 2); with 60 Hz (bursts 19-33 Hz) the 0.2 action was reinforced as well. The baseline 0.39
+sits at the tonic ``da``: below it every eligible synapse potentiates (perseveration), above it every
+one depresses (forgetting); the variants tried are listed in the config.
 
 Metrics
 -------
@@ -47,6 +54,8 @@ Frank MJ (2005) J Cogn Neurosci 17:51-72 (D1 Go / D2 NoGo learning; probabilisti
 Cools R, Clark L, Owen AM, Robbins TW (2002) J Neurosci 22:4563-4567 (probabilistic reversal).
 Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (dopamine-modulated STDP).
 Schultz W, Dayan P, Montague PR (1997) Science 275:1593-1599 (dopamine as prediction error).
+Bayer HM, Glimcher PW (2005) Neuron 47:129-141 (midbrain dopamine neurons encode a quantitative
+    reward prediction error signal; negative errors in a compressed range).
 Houk JC, Adams JL, Barto AG (1995) in Models of Information Processing in the Basal Ganglia,
     MIT Press, 249-270 (striatal actor-critic).
 """
@@ -86,7 +95,7 @@ class Params:
     criterion: float = 0.8
     reward_n: int = 50
     reward_p: float = 0.5
-    reward_rate: object = quantity(60 * Hz)
+    reward_rate: object = quantity(25 * Hz)  # B / D ~ 2 (see the docstring)
     reward_weight: object = quantity(0.5 * nS)
 
     def __post_init__(self):
