@@ -93,7 +93,8 @@ def run(ctx) -> dict[str, float]:
     objs = [inp, neuron, syn, mon, snap]
     if p.n_inhibitory:
         inh = PoissonGroup(p.n_inhibitory, p.inhibitory_rate, name="song_inhibitory")
-        isyn = Synapses(inh, neuron, on_pre=f"g_i_post += {p.g_inh!r}", name="song_inh_synapses")
+        isyn = Synapses(inh, neuron, on_pre="g_i_post += g_inh", namespace={"g_inh": p.g_inh},
+                        name="song_inh_synapses")
         isyn.connect()
         objs += [inh, isyn]
     Network(*objs).run(ctx.duration, namespace={},
@@ -108,16 +109,21 @@ def run(ctx) -> dict[str, float]:
     if ctx.out is not None:
         weight_figure(snaps, t, T, ctx.out / "figures" / "stdp_song2000.png")
     middle = np.mean((w >= 0.3) & (w <= 0.7)) / 0.4
-    edges = np.mean((w < 0.1) | (w > 0.9)) / 0.2
+    edges = frac_at_bounds(w) / 0.2
     metrics = {"frac_w_low": float(np.mean(w < 0.1)), "frac_w_high": float(np.mean(w > 0.9)),
-               "frac_w_bounds": float(np.mean((w < 0.1) | (w > 0.9))),
+               "frac_w_bounds": frac_at_bounds(w),
                "bimodality_ratio": float(edges / middle) if middle > 0 else float("inf"),
                "post_rate_hz": float(np.sum(t >= T - win) / win),
                "post_rate_initial_hz": float(np.sum(t < win) / win), "mean_w": float(w.mean())}
     for ts, ws in snaps.items():   # the approach to equilibrium, e.g. frac_w_bounds_at_100s
         if 0 < ts < T:
-            metrics[f"frac_w_bounds_at_{ts:g}s"] = float(np.mean((ws < 0.1) | (ws > 0.9)))
+            metrics[f"frac_w_bounds_at_{ts:g}s"] = frac_at_bounds(ws)
     return metrics
+
+
+def frac_at_bounds(w: np.ndarray) -> float:
+    """Fraction of weights (in units of w_max) within 10 % of either bound."""
+    return float(np.mean((w < 0.1) | (w > 0.9)))
 
 
 def weight_figure(snaps: dict, t: np.ndarray, T: float, path) -> None:
@@ -131,7 +137,7 @@ def weight_figure(snaps: dict, t: np.ndarray, T: float, path) -> None:
     a1.hist(snaps[T], bins=20, range=(0, 1), color="0.3")
     a1.set(xlabel="w / g_max", ylabel="synapses", title=f"weights at t = {T:g} s")
     ts = sorted(snaps)
-    a3.plot(ts, [np.mean((snaps[k] < 0.1) | (snaps[k] > 0.9)) for k in ts], "o-", color="k")
+    a3.plot(ts, [frac_at_bounds(snaps[k]) for k in ts], "o-", color="k")
     a3.set(xlabel="time (s)", ylabel="fraction w < 0.1 or > 0.9", ylim=(0, 1))
     edges = np.arange(0.0, T + 1e-9, max(T / 50, 1.0))
     counts, _ = np.histogram(t, bins=edges)

@@ -81,7 +81,7 @@ def test_distal_reward_full_hour(seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["stdp_song2000", "bcm_selectivity", "stdp_window"])
 def test_full_experiments_default_config(name):
-    m = run(name, backend="cpp_standalone" if name == "stdp_song2000" else "cython")
+    m = run(name, backend=None)          # each config's own backend
     if name == "stdp_song2000":   # Song et al. 2000 parameters, 1000 s in cpp_standalone
         assert m["frac_w_bounds"] > 0.6 and m["frac_w_low"] > m["frac_w_high"] > 0.15
         assert m["post_rate_hz"] < 0.3 * m["post_rate_initial_hz"]
