@@ -140,7 +140,9 @@ class HippocampusParams:
     w_ca1_ei: object = quantity(1.0 * nS)
     p_ca1_ie: float = 1.0
     w_ca1_ie: object = quantity(0.2 * nS)
-    # background input to every principal cell (low spontaneous rates)
+    # background input to every principal cell: subthreshold (~1 mV mean depolarisation), so
+    # principal cells are silent at rest and every spike in a recall window is evoked (in vivo
+    # CA3 / CA1 cells fire ~0.1-1 Hz at rest; a recall read-out would then need a rate criterion)
     n_bg: int = 100
     rate_bg: object = quantity(2 * Hz)
     w_bg: object = quantity(0.2 * nS)

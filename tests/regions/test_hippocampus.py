@@ -162,5 +162,5 @@ def test_online_storage_and_full_cue_recall(session):
     assert (W[other] > 0.5).mean() < 0.001   # other pairs stay silent
     assert hc.energy(pats[0], W) < hc.energy(random_patterns(1, 800, 80, rng)[0], W) - 0.3
     for x in pats[:3]:
-        act = _present(brain, hc, ca3, np.flatnonzero(x), 150 * Hz, 60 * ms, "ca3", t_read=20 * ms)
+        act = _present(brain, hc, ca3, np.flatnonzero(x), 150 * Hz, 60 * ms, "ca3", t_read=30 * ms)
         assert (act & x).sum() / np.sqrt(act.sum() * x.sum()) >= 0.9
