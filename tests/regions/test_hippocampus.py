@@ -164,3 +164,12 @@ def test_online_storage_and_full_cue_recall(session):
     for x in pats[:3]:
         act = _present(brain, hc, ca3, np.flatnonzero(x), 150 * Hz, 60 * ms, "ca3", t_read=30 * ms)
         assert (act & x).sum() / np.sqrt(act.sum() * x.sum()) >= 0.9
+
+
+def test_transition_table_of_next_state():
+    from experiments.next_state import transitions
+    T = transitions(6, 3, np.random.default_rng(0))
+    assert T.shape == (6, 3)
+    for s, row in enumerate(T):
+        assert s not in row and len(set(row)) == 3      # no self-transition; actions lead apart
+    assert set(T.ravel()) <= set(range(6))
