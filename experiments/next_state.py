@@ -64,7 +64,7 @@ from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
 from experiments.pattern_completion import PatternDrive, random_patterns
-from experiments.sequence_replay import _bins
+from experiments.sequence_replay import _bins, stdp_hippocampus
 from plasticity.params import (check_choice, check_nonneg, check_positive, check_positive_int,
                                check_probability, quantity)
 from regions.base import derive_seed
@@ -110,12 +110,7 @@ def transitions(n_states: int, n_actions: int, rng) -> np.ndarray:
 
 def run(ctx) -> dict[str, float]:
     p: Params = ctx.params
-    if p.region not in ctx.config.regions:
-        raise ConfigError(f"experiment.region: no region {p.region!r} in regions")
-    if ctx.config.regions[p.region].params.rec_rule != "stdp":
-        raise ConfigError(f"regions.{p.region}.rec_rule: next_state needs the asymmetric 'stdp' rule")
-    brain = ctx.brain()
-    hc = brain.regions[p.region]
+    brain, hc = stdp_hippocampus(ctx, p.region, "next_state")
     n3, n_ec = len(hc.groups["ca3"]), len(hc.groups["ec"])
     S, A = p.n_states, p.n_actions
     m, m_ec = max(1, round(p.coding_level * n3)), max(1, round(p.ec_coding * n_ec))

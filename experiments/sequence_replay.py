@@ -111,14 +111,19 @@ def _state_onsets(i, t, own, frac):
     return out
 
 
+def stdp_hippocampus(ctx, region: str, experiment: str):
+    """Build the run's Brain; return it and its hippocampus ``region``, checked to use the ``stdp`` rule."""
+    if region not in ctx.config.regions:
+        raise ConfigError(f"experiment.region: no region {region!r} in regions")
+    if ctx.config.regions[region].params.rec_rule != "stdp":
+        raise ConfigError(f"regions.{region}.rec_rule: {experiment} needs the asymmetric 'stdp' rule")
+    brain = ctx.brain()
+    return brain, brain.regions[region]
+
+
 def run(ctx) -> dict[str, float]:
     p: Params = ctx.params
-    if p.region not in ctx.config.regions:
-        raise ConfigError(f"experiment.region: no region {p.region!r} in regions")
-    if ctx.config.regions[p.region].params.rec_rule != "stdp":
-        raise ConfigError(f"regions.{p.region}.rec_rule: sequence_replay needs the asymmetric 'stdp' rule")
-    brain = ctx.brain()
-    hc = brain.regions[p.region]
+    brain, hc = stdp_hippocampus(ctx, p.region, "sequence_replay")
     n3 = len(hc.groups["ca3"])
     K, S = p.n_states, p.n_seq
     m = max(1, int(round(p.coding_level * n3)))
