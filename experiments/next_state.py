@@ -41,6 +41,15 @@ ca1_other_score : mean CA1 score of the other candidates.
 chance_accuracy : ``1 / (n_states - 1)``.
 prediction_latency_ms : mean median first-spike time of ``T[s, a]``'s cells after the cue onset.
 
+Measured (cython; seeds 1 / 2 / 3): defaults (6 states x 2 actions): next_state_accuracy and
+ca1_accuracy 1.0 / 1.0 / 1.0, other_action_score 0.19 / 0.20 / 0.14, latency 14-15 ms; the
+superposition control: 0.29 / 0.12 / 0.25 (CA1 0.33 / 0.33 / 0.42; chance 0.2), its
+other_action_score 0.99 / 0.93 / 1.0. Load 10 states x 3 actions (30 episodes): CA3 0.78 / 0.87 /
+0.70, CA1 1.0 / 1.0 / 1.0 (other_action_score 0.43-0.52: CA1's feedback inhibition cleans up
+what CA3 spreads). Not yet working: CA3 codes made by EC -> DG -> CA3 instead of imposed (a
+prototype reached CA3 0.42-0.67, CA1 0.58-0.83; the two dentate volleys of an episode land ~37 ms
+apart, beyond the 20-ms STDP window).
+
 Figure ``figures/next_state.png``: mean CA1 score of every candidate state per ``(s, a)`` cue,
 the stored ``T[s, a]`` marked.
 

@@ -32,6 +32,16 @@ while their plasticity is on (Hasselmo et al. 1995); learning off restores full 
 recall and replay. An energy diagnostic (``energy``) evaluates the Hopfield energy of a CA3 state
 from the stored weights (see :mod:`regions.hippocampus_circuit`).
 
+Known limit (measured; seeds 1-3, learning off, 40-cell EC patterns, 50-ms presentations): with
+an EC drive of one strong Poisson source per cell (150 Hz x 10 nS; EC fires ~70 Hz, count CV 0.3)
+the EC -> DG -> CA3 codes are not reproducible: two presentations of the same pattern give CA3
+overlaps 0.15-0.17 (DG 0.39-0.44), because DG fires one E%-max volley ~20 ms after onset, decided
+by which EC cells happened to spike first (frozen input noise: 0.90 / 0.94). A near-steady,
+regular EC drive (2000 Hz x 1 nS) with ``w_ec_dg`` 0.85 nS, ``w_ec_ca3`` 0 and ``k_mf`` 46
+(Amaral et al. 1990) gives CA3 0.70-0.77 (DG 0.87-0.90), 5.5 % of CA3 active, and CA3 overlap
+0.10-0.15 for EC inputs sharing half their cells. The experiments therefore impose CA3 patterns
+through the ``ca3`` port (``w_mf`` 0 in their configs); the defaults here are unchanged.
+
 Ports
 -----
 ec : EC cells; as a target, ``g_ampa`` (cortical input, the default input); spikes out.
