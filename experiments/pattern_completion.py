@@ -35,10 +35,12 @@ which is the reference used here (``capacity_theory``; Willshaw et al. 1969; Gol
 Willshaw retrieval sets the threshold at the cue size; here a silent cell fires on ~12-15
 coincident potentiated inputs (``w_rec`` = 0.6 nS), i.e. ~0.15-0.2 M. Once a random cell gets
 that many from a recalled pattern (``p1 M`` ~ 0.2 M), recall runs away (the whole network
-ignites), so the capacity ends near ``p1`` ~ 0.2-0.3, not 1/2: measured on seeds 1-3, overlap
->= 0.9 up to P = 20-30 (fill 0.16-0.24), several hundred spurious cells at P = 40 (fill 0.30),
-capacity_ratio 0.29-0.43. A lower ``w_rec`` raises the threshold but the cue no longer ignites
-the pattern (completion 0.2 at 0.4 nS); stronger feedback inhibition did not help either.
+ignites), so recall fails near ``p1`` ~ 0.2-0.3, not 1/2. Measured on seeds 1-5 (defaults): the
+overlap (f = 0.5) falls from 0.92-0.94 at P = 10 to ~0.88 at P = 20-25 and collapses at P = 40
+(fill 0.30: several hundred spurious cells per test); capacity_crossing 13.5-17.0 (0.19-0.25 of
+``P_W`` = 69), capacity_patterns 10-25 (the curve is flat near the criterion, so the grid value
+is noisy). A lower ``w_rec`` raises the threshold but the cue no longer ignites the pattern
+(completion 0.2 at 0.4 nS); stronger feedback inhibition did not help either.
 
 Metrics
 -------
@@ -46,6 +48,9 @@ recall_overlap_cue30 / cue50 / cue100 : mean overlap at the lightest load, cue f
 completion_cue50 : fraction of the *uncued* pattern cells recalled (lightest load, f = 0.5).
 spurious_cue50 : mean number of recalled cells outside the pattern (lightest load, f = 0.5).
 capacity_patterns : largest tested ``P`` with mean overlap >= ``criterion`` at f = 0.5.
+capacity_crossing : ``P`` at which the overlap (f = 0.5) first falls below ``criterion``, linearly
+    interpolated between the two tested loads around it (NaN if it never falls, or falls at once):
+    less dependent on the load grid than capacity_patterns.
 capacity_theory : ``ln 2 N^2 / M^2``; capacity_ratio : capacity_patterns / capacity_theory.
 fill_at_capacity / fill_theory_at_capacity : measured fraction of potentiated synapses (w > 0.5)
     and Willshaw's ``p1`` at ``P = capacity_patterns``.
@@ -99,10 +104,10 @@ class Params:
     region: str = "hippocampus"
     coding_level: float = 0.1                   # CA3 pattern coding level a = M / N
     ec_coding: float = 0.1                      # EC pattern coding level
-    loads: tuple[int, ...] = (10, 20, 30, 40, 50, 60, 70)
-    fig_loads: tuple[int, ...] = (10, 40, 70)   # loads at which every cue fraction is tested
+    loads: tuple[int, ...] = (10, 15, 20, 25, 30, 35, 40, 50, 60, 70)
+    fig_loads: tuple[int, ...] = (10, 15, 20, 25)  # loads at which every cue fraction is tested
     cue_fractions: tuple[float, ...] = (0.3, 0.5, 0.7, 1.0)
-    n_test: int = 8                             # patterns tested per load and cue fraction
+    n_test: int = 16                            # patterns tested per load and cue fraction (all at P = 10)
     criterion: float = 0.9
     stop_after: int = 2                         # stop after this many consecutive loads below criterion
     t_store: object = quantity(40 * ms)
@@ -260,6 +265,7 @@ def run(ctx) -> dict[str, float]:
     stored, fails, capacity, above = 0, 0, 0, float("nan")
     fill = {}
     light = p.loads[0]
+    curve: list[tuple[int, float]] = []          # (load, overlap at f = 0.5)
     energies = {"stored": [], "recalled": [], "random": []}
     ca1_read = []
     for load in p.loads:
@@ -296,6 +302,7 @@ def run(ctx) -> dict[str, float]:
         ov, comp, spur = np.mean(results[(load, 0.5)], axis=0)
         ctx.log(f"pattern_completion: P={load} overlap(f=0.5)={ov:.3f} completion={comp:.2f} "
                 f"spurious={spur:.1f} fill={fill[load]:.3f}")
+        curve.append((load, ov))
         if ov >= p.criterion:
             capacity, fails = load, 0
         else:
@@ -315,7 +322,8 @@ def run(ctx) -> dict[str, float]:
         recall_overlap_cue30=mean(light, 0.3), recall_overlap_cue50=mean(light, 0.5),
         recall_overlap_cue100=mean(light, 1.0), completion_cue50=mean(light, 0.5, 1),
         spurious_cue50=mean(light, 0.5, 2),
-        capacity_patterns=float(capacity), capacity_theory=theory, capacity_ratio=capacity / theory,
+        capacity_patterns=float(capacity), capacity_crossing=_crossing(curve, p.criterion),
+        capacity_theory=theory, capacity_ratio=capacity / theory,
         fill_at_capacity=fill.get(capacity, float("nan")),
         fill_theory_at_capacity=1 - (1 - a * a) ** capacity if capacity else float("nan"),
         overlap_above_capacity=above,
@@ -325,6 +333,14 @@ def run(ctx) -> dict[str, float]:
     if p.figure and ctx.out is not None:
         _figure(ctx.out / "figures" / "pattern_completion.png", results, p, theory)
     return metrics
+
+
+def _crossing(curve: list[tuple[int, float]], criterion: float) -> float:
+    """Load at which ``overlap(load)`` first drops below ``criterion`` (linear interpolation)."""
+    for (l0, o0), (l1, o1) in zip(curve, curve[1:]):
+        if o0 >= criterion > o1:
+            return float(l0 + (o0 - criterion) / (o0 - o1) * (l1 - l0))
+    return float("nan")
 
 
 def _figure(path, results, p: Params, theory: float) -> None:

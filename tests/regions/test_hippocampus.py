@@ -173,3 +173,10 @@ def test_transition_table_of_next_state():
     for s, row in enumerate(T):
         assert s not in row and len(set(row)) == 3      # no self-transition; actions lead apart
     assert set(T.ravel()) <= set(range(6))
+
+
+def test_capacity_crossing_interpolates_the_first_drop():
+    from experiments.pattern_completion import _crossing
+    assert _crossing([(10, 0.95), (20, 0.85), (30, 0.95), (40, 0.3)], 0.9) == pytest.approx(15.0)
+    assert np.isnan(_crossing([(10, 0.95), (20, 0.92)], 0.9))      # never falls below
+    assert np.isnan(_crossing([(10, 0.8), (20, 0.7)], 0.9))        # below from the start
