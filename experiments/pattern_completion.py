@@ -36,8 +36,8 @@ Willshaw retrieval sets the threshold at the cue size; here a silent cell fires 
 coincident potentiated inputs (``w_rec`` = 0.6 nS), i.e. ~0.15-0.2 M. Once a random cell gets
 that many from a recalled pattern (``p1 M`` ~ 0.2 M), recall runs away (the whole network
 ignites), so recall fails near ``p1`` ~ 0.2-0.3, not 1/2. Measured on seeds 1-5 (defaults): the
-overlap (f = 0.5) falls from 0.92-0.94 at P = 10 to ~0.88 at P = 20-25 and collapses at P = 40
-(fill 0.30: several hundred spurious cells per test); capacity_crossing 13.5-17.0 (0.19-0.25 of
+overlap (f = 0.5) falls from 0.92-0.94 at P = 10 to ~0.88 at P = 20-25 and collapses by P = 30-40
+(fill 0.23-0.30: hundreds of spurious cells per test); capacity_crossing 13.5-17.0 (0.19-0.25 of
 ``P_W`` = 69), capacity_patterns 10-25 (the curve is flat near the criterion, so the grid value
 is noisy). A lower ``w_rec`` raises the threshold but the cue no longer ignites the pattern
 (completion 0.2 at 0.4 nS); stronger feedback inhibition did not help either.
