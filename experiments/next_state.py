@@ -72,8 +72,8 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
-from experiments.pattern_completion import PatternDrive, random_patterns
-from experiments.sequence_replay import _bins, stdp_hippocampus
+from experiments.pattern_completion import PatternDrive, active_cells, random_patterns
+from experiments.sequence_replay import _bins, _state_onsets, stdp_hippocampus
 from plasticity.params import (check_choice, check_nonneg, check_positive, check_positive_int,
                                check_probability, quantity)
 from regions.base import derive_seed
@@ -159,33 +159,27 @@ def run(ctx) -> dict[str, float]:
 
     # 2. prediction trials
     def trial(cue):
+        """Active CA3 and CA1 cells after the cue, and the CA3 spikes then (times from the cue onset)."""
         hc.reset_activity()
         start, t0 = {k: mon.num_spikes for k, mon in mons.items()}, float(brain.network.t)
         ca3.set(np.flatnonzero(cue), p.rate_cue)
         brain.run(p.t_cue)
         ca3.set()
         brain.run(p.t_pred)
-        out = {}
-        for k, mon in mons.items():
-            i, t = np.asarray(mon.i[start[k]:]), np.asarray(mon.t[start[k]:] / second) - t0
-            keep = t >= float(p.t_cue)
-            out[k] = (i[keep], t[keep])
-        return out
-
-    def fired(i, n):
-        v = np.zeros(n, bool)
-        v[i] = True
-        return v
+        t_read, t_end = t0 + float(p.t_cue), float(brain.network.t)
+        act = {k: active_cells(mon, start[k], t_read, t_end, len(mon.source)) for k, mon in mons.items()}
+        i, t = np.asarray(mons["ca3"].i[start["ca3"]:]), np.asarray(mons["ca3"].t[start["ca3"]:] / second)
+        keep = t >= t_read
+        return act, i[keep], t[keep] - t0
 
     res = {k: [] for k in ("hit3", "hit1", "own3", "own1", "other_a", "other1", "lat")}
     ca1_scores = np.zeros((len(pairs), S))
     for k, (s, a) in enumerate(pairs):
         cand = states & ~codes[k]
         for _ in range(p.n_cue):
-            out = trial(codes[k])
-            f3, f1 = fired(out["ca3"][0], n3), fired(out["ca1"][0], n_ec)
-            sc3 = (cand & f3).sum(1) / np.maximum(cand.sum(1), 1)
-            sc1 = (ec_states & f1).sum(1) / m_ec
+            act, i, t = trial(codes[k])
+            sc3 = (cand & act["ca3"]).sum(1) / np.maximum(cand.sum(1), 1)
+            sc1 = (ec_states & act["ca1"]).sum(1) / m_ec
             ca1_scores[k] += sc1 / p.n_cue
             sc3[s] = sc1[s] = -1.0
             nxt = T[s, a]
@@ -195,10 +189,9 @@ def run(ctx) -> dict[str, float]:
             res["own1"].append(sc1[nxt])
             res["other_a"] += [sc3[T[s, b]] for b in range(A) if b != a]
             res["other1"] += [sc1[x] for x in range(S) if x not in (s, nxt)]
-            i, t = out["ca3"]
-            first = [t[i == c].min() for c in np.flatnonzero(cand[nxt]) if np.any(i == c)]
-            if first:
-                res["lat"].append(float(np.median(first)))
+            onset = _state_onsets(i, t, [np.flatnonzero(cand[nxt])], 0.0)[0][1]
+            if np.isfinite(onset):
+                res["lat"].append(onset)
     metrics = dict(
         next_state_accuracy=float(np.mean(res["hit3"])), ca1_accuracy=float(np.mean(res["hit1"])),
         next_state_score=float(np.mean(res["own3"])), ca1_next_score=float(np.mean(res["own1"])),

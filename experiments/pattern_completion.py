@@ -265,7 +265,6 @@ def run(ctx) -> dict[str, float]:
     stored, fails, capacity, above = 0, 0, 0, float("nan")
     fill = {}
     light = p.loads[0]
-    curve: list[tuple[int, float]] = []          # (load, overlap at f = 0.5)
     energies = {"stored": [], "recalled": [], "random": []}
     ca1_read = []
     for load in p.loads:
@@ -302,7 +301,6 @@ def run(ctx) -> dict[str, float]:
         ov, comp, spur = np.mean(results[(load, 0.5)], axis=0)
         ctx.log(f"pattern_completion: P={load} overlap(f=0.5)={ov:.3f} completion={comp:.2f} "
                 f"spurious={spur:.1f} fill={fill[load]:.3f}")
-        curve.append((load, ov))
         if ov >= p.criterion:
             capacity, fails = load, 0
         else:
@@ -322,7 +320,8 @@ def run(ctx) -> dict[str, float]:
         recall_overlap_cue30=mean(light, 0.3), recall_overlap_cue50=mean(light, 0.5),
         recall_overlap_cue100=mean(light, 1.0), completion_cue50=mean(light, 0.5, 1),
         spurious_cue50=mean(light, 0.5, 2),
-        capacity_patterns=float(capacity), capacity_crossing=_crossing(curve, p.criterion),
+        capacity_patterns=float(capacity),
+        capacity_crossing=_crossing([(x, mean(x, 0.5)) for x in p.loads if (x, 0.5) in results], p.criterion),
         capacity_theory=theory, capacity_ratio=capacity / theory,
         fill_at_capacity=fill.get(capacity, float("nan")),
         fill_theory_at_capacity=1 - (1 - a * a) ** capacity if capacity else float("nan"),
