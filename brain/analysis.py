@@ -95,3 +95,24 @@ def rate_histogram(t: np.ndarray, n: int, t_stop: float, bin_s: float = 0.01) ->
     edges = np.arange(0.0, t_stop + bin_s, bin_s)
     counts, _ = np.histogram(t, bins=edges)
     return edges[:-1] + bin_s / 2, counts / max(n, 1) / bin_s
+
+
+def sliding_mean(x, window: int) -> np.ndarray:
+    """Trailing mean of ``x`` over the last ``window`` entries, divided by the entries actually there.
+
+    ``out[k] = mean(x[max(0, k - window + 1) : k + 1])`` ignoring NaN (missing trials), so the first
+    value is ``x[0]`` (not ``x[0] / window``) and the curve needs no warm-up; NaN where the window
+    holds no value.
+    """
+    if int(window) < 1:
+        raise ValueError(f"sliding_mean: window must be a positive integer, got {window!r}")
+    window = int(window)
+    x = np.asarray(x, dtype=float)
+    ok = ~np.isnan(x)
+    sums = np.concatenate(([0.0], np.cumsum(np.where(ok, x, 0.0))))
+    counts = np.concatenate(([0], np.cumsum(ok)))
+    hi = np.arange(1, len(x) + 1)
+    lo = np.maximum(hi - window, 0)
+    n = counts[hi] - counts[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (sums[hi] - sums[lo]) / np.maximum(n, 1), np.nan)

@@ -6,6 +6,7 @@ and exits with status 2.
 """
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import re
 import typing
@@ -121,9 +122,12 @@ def _convert(value: Any, hint: Any, default: Any, path: str) -> Any:
         item = args[0] if args else Any
         item_default = default[0] if isinstance(default, tuple) and default else None
         return tuple(_convert(v, item, item_default, f"{path}[{k}]") for k, v in enumerate(value))
-    if origin in (dict, Mapping, typing.Mapping) or hint in (dict, Mapping):
+    if origin in (dict, Mapping, typing.Mapping, collections.abc.Mapping) or hint in (dict, Mapping):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{path}: must be a mapping, got {value!r}")
+        args = typing.get_args(hint)
+        if len(args) == 2 and dataclasses.is_dataclass(args[1]):   # dict[str, Spec]: validate each entry
+            return {str(k): from_mapping(args[1], v, f"{path}.{k}") for k, v in value.items()}
         return dict(value)
     return value
 

@@ -1,6 +1,10 @@
 """Running an experiment: config resolution, backend, outputs.
 
-An experiment is a module ``experiments/NAME.py`` with
+Experiments are found through the entry-point group ``brain.experiments`` (see
+:mod:`brain.registry`; the built-in ones are the package ``experiments``, declared in
+``pyproject.toml``) or added with :func:`brain.registry.register_experiment`. ``brain`` never
+imports ``experiments`` by name (CONTRIBUTING.md, "Layout and import rules"). An experiment is a
+module with
 
 - a docstring citing its paper and figure;
 - ``Params``: a frozen dataclass validated from the YAML ``experiment:`` section;
@@ -9,13 +13,19 @@ An experiment is a module ``experiments/NAME.py`` with
 - ``run(ctx: RunContext) -> dict[str, float]``: builds brains with ``ctx.brain()``, runs them and
   returns flat metrics.
 
-Its default configuration is ``experiments/configs/NAME.yaml``. :func:`run_experiment` writes
+Its default configuration is :func:`brain.registry.experiment_config` (for the built-in ones
+``experiments/configs/NAME.yaml``). :func:`run_experiment` writes
 ``config.yaml`` (resolved) before running, then ``metrics.json``, ``spikes.npz``,
 ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (wall time, backend, versions).
+Trial-based experiments append one dict per trial to ``ctx.trials``; those rows are written to
+``trials.csv`` (and ``figures/learning_curve.png``) even when ``run()`` fails part-way.
 """
 from __future__ import annotations
 
+import csv
 import json
+import math
+import numbers
 import platform
 import sys
 import time
@@ -24,14 +34,14 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import brian2
+import numpy as np
 
 from brain import figures, recording
 from brain.backends import Backend, configure
 from brain.brain import Brain
 from brain.config import ConfigError, apply_override, load_yaml, merge, to_plain
-from brain.registry import experiment_names, load_experiment
+from brain.registry import experiment_config, experiment_names, load_experiment
 from brain.schema import BrainConfig, build_config
-from experiments import CONFIG_DIR
 
 
 @dataclass
@@ -44,6 +54,7 @@ class RunContext:
     out: Path | None = None
     brains: list[Brain] = field(default_factory=list)
     extra_spikes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trials: list[dict] = field(default_factory=list)   # one row per trial -> trials.csv
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
     _spikes: dict[str, dict[str, Any]] | None = None
 
@@ -79,12 +90,53 @@ class RunContext:
             self._spikes.update(self.extra_spikes)
         return self._spikes
 
+    def write_trials(self, figures_on: bool = True, window: int = 10) -> Path | None:
+        """Write ``trials.csv`` (and ``figures/learning_curve.png`` when ``figures_on``) from
+        :attr:`trials` into :attr:`out`; nothing when either is empty. Returns the CSV's path."""
+        if self.out is None or not self.trials:
+            return None
+        path = Path(self.out) / "trials.csv"
+        write_trials_csv(path, self.trials)
+        if figures_on:
+            (Path(self.out) / "figures").mkdir(parents=True, exist_ok=True)
+            figures.learning_curve(self.trials, Path(self.out) / "figures" / "learning_curve.png", window)
+        return path
+
+
+def _csv_cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        v = float(v)
+        return format(v, ".6g") if math.isfinite(v) else str(v)
+    return v
+
+
+def write_trials_csv(path: Path, rows: Sequence[dict]) -> None:
+    """One line per row; columns: the union of the rows' keys in first-seen order (missing cells
+    empty); floats with 6 significant digits, booleans as 1 / 0."""
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(k)) for k in columns])
+
 
 def resolve_config(name: str, config_file: str | None = None, overrides: Sequence[str] = (),
                    seed: int | None = None, backend: str | None = None, duration: str | None = None) -> dict:
-    """Plain config data: experiment default <- --config file <- --set overrides <- flags."""
-    default = CONFIG_DIR / f"{name}.yaml"
-    data = load_yaml(default) if default.exists() else {}
+    """Plain config data: experiment default <- --config file <- --set overrides <- flags.
+
+    An unknown ``name`` gets no default here; :func:`prepare` reports it (one-line ConfigError)."""
+    try:
+        default = experiment_config(name)
+    except KeyError:
+        default = None
+    data = load_yaml(default) if default is not None else {}
     if config_file:
         data = merge(data, load_yaml(config_file))
     for assignment in overrides:
@@ -121,6 +173,7 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
     backend = configure(cfg.backend, dt=cfg.dt, threads=cfg.threads, build_dir=build_dir)
     ctx = RunContext(name, cfg, backend, out)
     t0 = time.perf_counter()
+    done = False
     try:
         metrics = {k: float(v) for k, v in module.run(ctx).items()}
         wall = time.perf_counter() - t0
@@ -135,8 +188,16 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
             (out / "run.json").write_text(json.dumps({
                 "experiment": name, "backend": cfg.backend, "seed": cfg.seed, "wall_s": round(wall, 3),
                 "brian2": brian2.__version__, "python": platform.python_version()}, indent=2) + "\n")
+        done = True
     finally:
-        backend.close()
+        try:
+            ctx.write_trials(figures_on)            # also after a failure: keep the trials run so far
+        except Exception as err:
+            if done:
+                raise
+            ctx.log(f"brain: could not write trials.csv: {err}")  # the run's own error propagates
+        finally:
+            backend.close()
     return metrics, ctx
 
 

@@ -72,8 +72,7 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
-from experiments.pattern_completion import PatternDrive, active_cells, random_patterns
-from experiments.sequence_replay import _bins, _state_onsets, stdp_hippocampus
+from brain.trials.windows import PatternDrive, active_cells, bins, random_patterns, state_onsets, stdp_hippocampus
 from plasticity.params import (check_choice, check_nonneg, check_positive, check_positive_int,
                                check_probability, quantity)
 from regions.base import derive_seed
@@ -140,7 +139,7 @@ def run(ctx) -> dict[str, float]:
     # 1. experience: code(s, a), then T[s, a] (CA3 and EC), then silence; table rows: 0 silent,
     #    1..len(pairs) the codes, len(pairs)+1.. the states
     bin_dt = 10 * ms
-    n_st, n_gap = _bins(p.t_state, bin_dt), _bins(p.t_gap, bin_dt)
+    n_st, n_gap = bins(p.t_state, bin_dt), bins(p.t_gap, bin_dt)
     rows3, rows_ec = [0] * n_gap, [0] * n_gap
     for k in rng.permutation(len(pairs)):
         nxt = 1 + T[pairs[k]]
@@ -189,7 +188,7 @@ def run(ctx) -> dict[str, float]:
             res["own1"].append(sc1[nxt])
             res["other_a"] += [sc3[T[s, b]] for b in range(A) if b != a]
             res["other1"] += [sc1[x] for x in range(S) if x not in (s, nxt)]
-            onset = _state_onsets(i, t, [np.flatnonzero(cand[nxt])], 0.0)[0][1]
+            onset = state_onsets(i, t, [np.flatnonzero(cand[nxt])], 0.0)[0][1]
             if np.isfinite(onset):
                 res["lat"].append(onset)
     metrics = dict(

@@ -88,12 +88,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, Synapses, TimedArray, ms, nS, second
+from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
+from brain.trials.windows import PatternDrive, active_cells, random_patterns
 from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.base import derive_seed
-from regions.connect import connect
 from regions.hippocampus_circuit import cosine_overlap
 
 BACKENDS = ("numpy", "cython")     # closed loop: recall tests are read and reset between run() calls
@@ -138,55 +138,7 @@ class Params:
             raise ConfigError("experiment.t_read: must be shorter than t_cue")
 
 
-# -- stimulation and read-out helpers (shared with sequence_replay) ----------------------------
-class PatternDrive:
-    """One Poisson source per cell of a port, one-to-one: a per-cell ``rate`` set between runs,
-    plus scheduled patterns: during run time ``t``, row ``sched(t - offset)`` of ``table``
-    (patterns x cells, 0/1) is driven at ``rate_sched`` (row 0 must be silent).
-    """
-
-    def __init__(self, brain, target: str, weight, rate_sched=0 * Hz, name: str = "drive"):
-        region, port = target.split(".", 1)
-        self.port = brain.regions[region].port(port)
-        self.n = len(self.port.group)
-        self.group = NeuronGroup(self.n, "rate : Hz\noffset : second (shared)",
-                                 threshold="rand() < (rate + rate_sched * table(sched(t - offset) * second, i)) * dt",
-                                 namespace={"rate_sched": rate_sched}, name=name)
-        self.set_schedule(np.zeros((1, self.n)), np.zeros(1), 1 * ms)
-        self.syn = Synapses(self.group, self.port.group, on_pre=f"{self.port.var}_post += w_drive",
-                            namespace={"w_drive": weight}, name=f"{name}_syn")
-        connect(self.syn, np.arange(self.n), np.arange(self.n))
-        brain.add(self.group, self.syn)
-
-    def set_schedule(self, table: np.ndarray, rows: np.ndarray, bin_dt) -> None:
-        """``rows[k]``: table row driven during bin ``k`` (width ``bin_dt``) of the schedule."""
-        self.group.namespace["table"] = TimedArray(np.asarray(table, dtype=float), dt=1 * second,
-                                                   name=f"{self.group.name}_table")
-        self.group.namespace["sched"] = TimedArray(np.asarray(rows, dtype=float), dt=bin_dt,
-                                                   name=f"{self.group.name}_sched")
-
-    def set(self, cells=None, rate=0 * Hz) -> None:
-        r = np.zeros(self.n)
-        if cells is not None:
-            r[np.asarray(cells)] = float(rate)
-        self.group.rate = r * Hz
-
-
-def active_cells(monitor, start: int, t0: float, t1: float, n: int, min_spikes: int = 1) -> np.ndarray:
-    """Binary vector: cells of ``monitor`` with >= ``min_spikes`` spikes in [t0, t1) (spikes from index ``start``)."""
-    i = np.asarray(monitor.i[start:])
-    t = np.asarray(monitor.t[start:] / second)
-    counts = np.bincount(i[(t >= t0) & (t < t1)], minlength=n)
-    return counts >= min_spikes
-
-
-def random_patterns(n_patterns: int, n: int, m: int, rng) -> np.ndarray:
-    pats = np.zeros((n_patterns, n), dtype=bool)
-    for k in range(n_patterns):
-        pats[k, rng.choice(n, m, replace=False)] = True
-    return pats
-
-
+# -- read-out -------------------------------------------------------------------------------
 def _recall_overlap(act: np.ndarray, pat: np.ndarray) -> float:
     return float((act & pat).sum() / math.sqrt(max(act.sum(), 1) * pat.sum()))
 

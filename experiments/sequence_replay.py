@@ -56,7 +56,7 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
-from experiments.pattern_completion import PatternDrive, random_patterns
+from brain.trials.windows import PatternDrive, bins, random_patterns, state_onsets, stdp_hippocampus
 from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.base import derive_seed
 
@@ -91,36 +91,6 @@ class Params:
             raise ConfigError("experiment.t_cue: must be shorter than t_replay")
 
 
-def _bins(q, bin_dt) -> int:
-    n = float(q / bin_dt)
-    if abs(n - round(n)) > 1e-6:
-        raise ConfigError(f"experiment: durations must be multiples of {bin_dt} (got {q})")
-    return int(round(n))
-
-
-def _state_onsets(i, t, own, frac):
-    """Per state: (replayed?, onset = median first-spike time of its own cells that fired)."""
-    first = {}
-    for cell, ts in zip(i, t):
-        first.setdefault(int(cell), float(ts))     # spikes are time-ordered
-    out = []
-    for cells in own:
-        ft = [first[c] for c in cells if c in first]
-        out.append((len(ft) >= frac * max(len(cells), 1) and len(cells) > 0,
-                    float(np.median(ft)) if ft else float("nan")))
-    return out
-
-
-def stdp_hippocampus(ctx, region: str, experiment: str):
-    """Build the run's Brain; return it and its hippocampus ``region``, checked to use the ``stdp`` rule."""
-    if region not in ctx.config.regions:
-        raise ConfigError(f"experiment.region: no region {region!r} in regions")
-    if ctx.config.regions[region].params.rec_rule != "stdp":
-        raise ConfigError(f"regions.{region}.rec_rule: {experiment} needs the asymmetric 'stdp' rule")
-    brain = ctx.brain()
-    return brain, brain.regions[region]
-
-
 def run(ctx) -> dict[str, float]:
     p: Params = ctx.params
     brain, hc = stdp_hippocampus(ctx, p.region, "sequence_replay")
@@ -140,7 +110,7 @@ def run(ctx) -> dict[str, float]:
 
     # 1. experience: one schedule, states back to back, gaps between sequences
     bin_dt = 10 * ms
-    n_st, n_gap = _bins(p.t_state, bin_dt), _bins(p.t_gap, bin_dt)
+    n_st, n_gap = bins(p.t_state, bin_dt), bins(p.t_gap, bin_dt)
     rows = np.concatenate([[0] * n_gap] + [[1 + s * K + k for k in range(K) for _ in range(n_st)] + [0] * n_gap
                                            for s in range(S)])
     drive.set_schedule(np.vstack([np.zeros(n3), pats.reshape(S * K, n3)]), rows, bin_dt)
@@ -169,7 +139,7 @@ def run(ctx) -> dict[str, float]:
         seq_cells = pats[s].any(0)
         for r in range(p.n_cue):
             i, t, t0 = trial(np.flatnonzero(pats[s, 0]))
-            st = _state_onsets(i, t, own[s], p.replay_frac)
+            st = state_onsets(i, t, own[s], p.replay_frac)
             if fig_trial is None:
                 fig_trial = (t0, t0 + float(p.t_replay))
             correct += [float(st[k][0] and st[k + 1][0] and st[k + 1][1] > st[k][1]) for k in range(K - 1)]
@@ -179,7 +149,7 @@ def run(ctx) -> dict[str, float]:
                 per_state.append((st[done[-1]][1] - st[0][1]) / (done[-1]))
             spurious.append(len(np.unique(i[~seq_cells[i]])))
         i, t, _ = trial(np.flatnonzero(pats[s, K - 1]))
-        st = _state_onsets(i, t, own[s], p.replay_frac)
+        st = state_onsets(i, t, own[s], p.replay_frac)
         reverse.append(np.mean([st[k][0] for k in range(K - 1)]))
         ctx.log(f"sequence_replay: seq {s} order={np.mean(correct[-(K - 1) * p.n_cue:]):.2f} "
                 f"reached={np.mean(reached[-p.n_cue:]):.2f} reverse={reverse[-1]:.2f}")

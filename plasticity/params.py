@@ -8,7 +8,7 @@ Constraints are checked in ``__post_init__`` with the ``check_*`` helpers, which
 (``regions.cortex.n_exc: must be a positive integer, got -5``).
 
 This module lives in ``plasticity/`` because it may import brian2 only, and ``regions/``
-may import ``plasticity/`` (see DESIGN.md, import rules).
+may import ``plasticity/`` (CONTRIBUTING.md, "Layout and import rules").
 """
 from __future__ import annotations
 

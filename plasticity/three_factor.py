@@ -6,6 +6,11 @@
     dw/dt = sign * eta * c * (da_post - baseline) a dip of dopamine below baseline depresses
                                                   (sign = da_sign: +1 D1-like, -1 D2-like)
 
+With ``baseline_tonic`` the baseline is ``baseline + da_tonic_post``, the target's mean of ``da``
+measured only in windows with neither cue nor outcome (:data:`DOPAMINE_TONIC_POST`): the
+three-factor term is then zero at tonic dopamine whatever the circuit's tonic rate, with no
+hand-set constant, while the phasic part (the critic's prediction error) is left intact.
+
 With ``baseline_adaptive`` the baseline is ``baseline + da_avg_post``, the postsynaptic neuron's
 running mean of ``da`` (:data:`DOPAMINE_AVG_POST`, tau 5 s, taken constant over a period like
 ``da_max``): the rule then learns from dopamine relative to its recent level, so a circuit whose
@@ -53,6 +58,8 @@ Richfield EK, Penney JB, Young AB (1989) Neuroscience 30:767-777 (D2 affinity >>
 Frank MJ (2005) J Cogn Neurosci 17:51-72 (D2 / NoGo learning from dopamine dips).
 Frémaux N, Gerstner W (2016) Front Neural Circuits 9:85 (three-factor rules review).
 Frémaux N, Sprekeler H, Gerstner W (2010) J Neurosci 30:13326-13337 (unbiased reward signal).
+Schultz W (2007) Annu Rev Neurosci 30:259-288 (tonic vs phasic dopamine).
+Niv Y, Daw ND, Joel D, Dayan P (2007) Psychopharmacology 191:507-520 (tonic dopamine as a separate signal).
 """
 from __future__ import annotations
 
@@ -76,6 +83,21 @@ GOAL_POST_EQS = GOAL_POST.eqs
 #: success signal must have zero mean, or every eligible synapse drifts (Frémaux, Sprekeler &
 #: Gerstner 2010, "the baseline must be the expected reward"). tau ~ a few trials.
 DOPAMINE_AVG_POST = PostSide(eqs="dda_avg/dt = (da - da_avg) / tau_da_avg : 1", namespace={"tau_da_avg": 5 * second})
+#: Neuron-side estimate of *tonic* dopamine for ``baseline_tonic`` rules: the mean of ``da`` taken
+#: only while ``tonic_window`` is 1 (windows with neither cue nor outcome, set by the trial engine).
+#: ``tonic_time`` counts the time spent in such windows; the step ``1 / min(tonic_time, tau)``
+#: makes ``da_tonic`` the plain mean of the first ``tau_da_tonic`` of tonic time (no start-up bias
+#: from the initial 0, apart from the 1 ms floor: -0.3 % after 100 ms) and an exponential running
+#: mean after it. The rule's integration (``tf_kd`` vs ``tf_kb``: jumps inside a period count from
+#: the next tick) puts the zero of ``kd da - kb b`` ~2.5 % above ``da_tonic``. Phasic bursts and dips never
+#: enter it, so it is not a value estimate: the critic (``regions.dopamine``) learns V(s) and
+#: makes the phasic signal, this makes the zero of the three-factor term (Schultz 2007: tonic and
+#: phasic dopamine are separate signals; Niv et al. 2007).
+DOPAMINE_TONIC_POST = PostSide(
+    eqs="tonic_window : 1 (shared)\n"
+        "dtonic_time/dt = tonic_window : second\n"
+        "dda_tonic/dt = tonic_window * (da - da_tonic) / clip(tonic_time, 1 * ms, tau_da_tonic) : 1",
+    namespace={"tau_da_tonic": 4 * second})
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,8 @@ class DopamineParams(STDPParams):
                                              # read dips; Richfield et al. 1989; Frank 2005). 0: linear
     baseline_adaptive: bool = False          # True: b = da_avg_post + baseline, the target's running
                                              # mean of da (DOPAMINE_AVG_POST; Frémaux et al. 2010)
+    baseline_tonic: bool = False             # True: b = da_tonic_post + baseline, the target's mean
+                                             # of da outside cue and outcome (DOPAMINE_TONIC_POST)
 
     def __post_init__(self):
         super().__post_init__()
@@ -104,6 +128,8 @@ class DopamineParams(STDPParams):
             raise ParamError("da_max", f"must be >= 0 (0: no saturation), got {self.da_max}")
         if self.da_sign not in (1.0, -1.0):
             raise ParamError("da_sign", f"must be 1 or -1, got {self.da_sign}")
+        if self.baseline_adaptive and self.baseline_tonic:
+            raise ParamError("baseline_tonic", "baseline_adaptive and baseline_tonic exclude each other")
 
 
 GoalParams = DopamineParams
@@ -115,9 +141,11 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     ltp, ltd, pre_bump, post_bump = pair_terms(p, "tf")
     ref = "exp((t - tf_period * floor((t + 0.5 * dt) / tf_period)) / tf_tau_c)"  # tick reference
     da = "clip(da_post, 0, tf_da_max)" if p.da_max > 0 else "da_post"
-    base = "(tf_baseline + da_avg_post)" if p.baseline_adaptive else "tf_baseline"
+    base = ("(tf_baseline + da_avg_post)" if p.baseline_adaptive else
+            "(tf_baseline + da_tonic_post)" if p.baseline_tonic else "tf_baseline")
     dw = f"tf_sign * c * (tf_kd * {da} - tf_kb * {base}){gate}"
-    post_vars = (*post_vars, "da_avg") if p.baseline_adaptive else post_vars
+    post_vars = ((*post_vars, "da_avg") if p.baseline_adaptive else
+                 (*post_vars, "da_tonic") if p.baseline_tonic else post_vars)
     regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),
                                        weights.update(p, "tf", dw)]))
     ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,

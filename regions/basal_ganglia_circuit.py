@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import mV, ms, nS, pF, second
 
-from plasticity.three_factor import DOPAMINE_AVG_POST, DOPAMINE_POST, GOAL_POST
+from plasticity.three_factor import DOPAMINE_AVG_POST, DOPAMINE_POST, DOPAMINE_TONIC_POST, GOAL_POST
 from regions.connect import random_pairs
 from regions.neurons import NeuronModel
 
@@ -41,10 +41,12 @@ def msn_model(C=200 * pF, g_L=10 * nS, E_L=-80 * mV, V_th=-50 * mV, V_reset=-70 
     goal context alone never fires an MSN, it amplifies the cortical input of the channels it
     targets (multiplicative gating, O'Reilly & Frank 2006). ``da`` and ``goal`` decay with
     ``tau_da`` / ``tau_goal`` (plasticity.three_factor DOPAMINE_POST / GOAL_POST); ``da_avg`` is the
-    running mean of ``da`` (DOPAMINE_AVG_POST) read by rules with an adaptive baseline.
+    running mean of ``da`` (DOPAMINE_AVG_POST) read by rules with an adaptive baseline, ``da_tonic``
+    its mean outside cue and outcome windows (DOPAMINE_TONIC_POST, ``tonic_window`` set by the trial
+    engine) read by rules with ``baseline_tonic``.
     """
-    eqs = _MSN_EQS + DOPAMINE_POST.eqs + "\n" + GOAL_POST.eqs + "\n" + DOPAMINE_AVG_POST.eqs
-    ns = dict(C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset, tau_ampa=tau_ampa, tau_gaba=tau_gaba,
+    eqs = "\n".join([_MSN_EQS, DOPAMINE_POST.eqs, GOAL_POST.eqs, DOPAMINE_AVG_POST.eqs, DOPAMINE_TONIC_POST.eqs])
+    ns = dict(**DOPAMINE_TONIC_POST.namespace, C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset, tau_ampa=tau_ampa, tau_gaba=tau_gaba,
               E_ampa=E_ampa, E_gaba=E_gaba, k_goal=k_goal, goal_max=goal_max, tau_da=tau_da,
               tau_goal=tau_goal, tau_da_avg=tau_da_avg)
     return NeuronModel(eqs, "v > V_th", "v = V_reset", t_ref, ns, method="euler")

@@ -12,6 +12,42 @@ from typing import Any, ClassVar
 
 import numpy as np
 from brian2 import NeuronGroup, Subgroup, Synapses
+from brian2.core.variables import ArrayVariable
+
+#: Neuromodulator concentrations and their running means, on the neuron side, that learning rules
+#: read (``da_post``, ``da_avg_post``, ``da_bar_post``...), and ``tonic_time``, the time counted so
+#: far into the mean ``da_tonic`` (``plasticity.three_factor.DOPAMINE_TONIC_POST``; a duration, not
+#: a time stamp: restored as it was, never shifted). Never read by the membrane dynamics. The mode
+#: ``tonic_window`` (set by the trial engine) is not learning state.
+NEUROMODULATOR_VARS = ("da", "da_avg", "da_tonic", "tonic_time", "da_bar")
+#: Neuron-side rate traces of rate-based rules (``plasticity.homeostasis.RATE_POST``, BCM's ``nu_sq``).
+RATE_TRACE_VARS = ("nu", "nu_sq")
+#: Default neuron-side learning state: any of these variables that a region's group has.
+LEARNING_NEURON_VARS = NEUROMODULATOR_VARS + RATE_TRACE_VARS
+#: The learning gate (``plasticity.base``): switched by ``set_plastic``, never part of learning state.
+GATE_VAR = "plastic"
+
+
+def is_plastic(syn) -> bool:
+    """A Synapses object is plastic when it has the learning gate ``plastic``."""
+    return isinstance(syn, Synapses) and GATE_VAR in syn.variables
+
+
+def synaptic_learning_vars(syn: Synapses, exclude=()) -> tuple[str, ...]:
+    """Every learnable state variable of a Synapses object: its own writable arrays.
+
+    That is each per-synapse or shared variable owned by ``syn`` that is neither read-only nor
+    constant (connectivity ``i``, ``j``, ``N``, ``delay``... are one or the other), minus the gate
+    ``plastic`` and ``exclude``: e.g. ``w``, ``c``, ``apre``, ``apost``, ``pruned``, ``lastupdate``.
+    Variables referring to the pre/post groups (``v_post``) belong to those groups and are skipped.
+    """
+    names = []
+    for name, var in syn.variables.items():
+        if (isinstance(var, ArrayVariable) and not name.startswith("_") and not var.read_only
+                and not var.constant and getattr(var.owner, "name", None) == syn.name
+                and name != GATE_VAR and name not in exclude):
+            names.append(name)
+    return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -36,6 +72,12 @@ def derive_seed(seed: int, label: str) -> int:
     return int.from_bytes(digest[:4], "little")
 
 
+def _own_array(group, name: str) -> bool:
+    var = group.variables.get(name)
+    return (isinstance(var, ArrayVariable) and not var.read_only and not var.constant
+            and getattr(var.owner, "name", None) == group.name)
+
+
 class Region:
     """Base class of brain regions.
 
@@ -52,6 +94,11 @@ class Region:
 
     kind: ClassVar[str] = ""
     Params: ClassVar[type]
+    #: Neuron variables that are learning state wherever a group of the region has them.
+    learning_vars: ClassVar[tuple[str, ...]] = LEARNING_NEURON_VARS
+    #: Variables of the region's plastic synapses that are modes set by the region, not learning
+    #: state (e.g. the hippocampus's cholinergic gate ``ach``).
+    mode_vars: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, name: str, params=None, seed: int = 0):
         self.name = name
@@ -115,10 +162,37 @@ class Region:
             raise KeyError(f"region {self.name!r} has no port {key!r} (ports: {', '.join(self.ports)})") from None
 
     def set_plastic(self, on: bool) -> None:
-        """Freeze (False) or enable (True) learning in every internal plastic synapse."""
+        """Freeze (False) or enable (True) weight changes in every internal plastic synapse.
+
+        This switches the gate only (``plastic``): traces, eligibility and neuromodulator means
+        keep evolving. ``brain.Brain.set_plastic`` freezes the whole learning state
+        (:meth:`learning_state`) of a region used inside a Brain.
+        """
         for syn in self.synapses.values():
-            if "plastic" in syn.variables:
+            if is_plastic(syn):
                 syn.plastic = 1.0 if on else 0.0
+
+    def learning_state(self) -> dict[Any, tuple[str, ...]]:
+        """``{Brian2 object: variable names}``: everything learning remembers, besides the gates.
+
+        Default: every variable of every plastic internal synapse
+        (:func:`synaptic_learning_vars`, minus :attr:`mode_vars`), and on every group (not
+        subgroups: their parent is registered too) the variables of :attr:`learning_vars` it has.
+        Ordinary neuron state (``v``, conductances, ``goal``) is not included: freezing learning
+        must not stop the network's dynamics. Regions with other neuron-side learning traces
+        extend this (``regions.dopamine``: the critic's presynaptic traces).
+        """
+        state: dict[Any, tuple[str, ...]] = {}
+        for obj in self.objects:
+            if is_plastic(obj):
+                names = synaptic_learning_vars(obj, self.mode_vars)
+            elif isinstance(obj, NeuronGroup) and not isinstance(obj, Subgroup):
+                names = tuple(v for v in self.learning_vars if _own_array(obj, v))
+            else:
+                continue
+            if names:
+                state[obj] = names
+        return state
 
     def describe(self) -> dict[str, Any]:
         return {

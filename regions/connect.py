@@ -1,7 +1,8 @@
 """Connectivity drawn in NumPy with an explicit generator and applied as explicit i/j.
 
 Drawing in NumPy makes connectivity identical across backends (numpy, cython, cpp_standalone)
-and lets cpp_standalone reuse a build with run_args (DESIGN.md: connect with explicit i/j).
+and lets cpp_standalone reuse a build with run_args (CONTRIBUTING.md, "Parameters": connect
+with explicit i/j).
 """
 from __future__ import annotations
 

@@ -180,6 +180,18 @@ class Dopamine(Region):
         self.add_port("da_gaba", da, "g_gaba", "DA cells: external inhibition")
         self.add_port("da", da, None, "DA cells (spikes out)")
 
+    def learning_state(self) -> dict:
+        """The default learning state plus the critic's presynaptic traces.
+
+        The cue cells' second-order eligibility (``y``, ``elig``) and the timing cells' trace ``x``
+        are read only by the critic's rules: they are eligibility, not membrane dynamics.
+        """
+        state = super().learning_state()
+        for key, names in (("cue", ("y", "elig")), ("timer", ("x",))):
+            group = self.groups[key]
+            state[group] = tuple(dict.fromkeys((*state.get(group, ()), *names)))
+        return state
+
     def pool_of(self) -> np.ndarray:
         """Timing pool index of every timing cell."""
         return np.arange(self.params.n_pools * self.params.n_per_pool) // self.params.n_per_pool

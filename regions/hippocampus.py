@@ -196,6 +196,7 @@ class Hippocampus(Region):
     Params = HippocampusParams
     default_input = "ec"
     default_output = "ca1"
+    mode_vars = ("ach",)     # the encoding/retrieval switch (set_plastic / set_ach), not learning state
 
     def build(self) -> None:
         p = self.params

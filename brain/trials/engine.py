@@ -1,0 +1,261 @@
+"""The trial engine: a task, stimuli, readouts and phases run as a closed loop on a Brain.
+
+Each step of the task is one trial of the declared phases. At a phase's start its drives are
+set (the observation's pools, the reward, or nothing); readouts are marked at ``read_from``
+and read at the phase's end (pool rates from spike counters); at the end of the deciding
+phase the winning pool above threshold is the choice (no pool above threshold: a no-choice
+trial, reported, unrewarded and incorrect), the task steps, and the later phases can show
+the outcome. Every trial appends one flat row to the trial log.
+
+Two loop styles, same bookkeeping (``loop`` in the session spec):
+
+- ``operation``: the whole session is one ``run()``; a ``network_operation`` on a
+  ``sample_dt`` grid handles the trial boundaries (runtime backends only).
+- ``runs``: one ``run()`` per phase boundary (no latency: it would need a run per sample).
+
+Every Brian2 object (stimuli, readouts, the operation) is built before the first run.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable
+
+import numpy as np
+from brian2 import NetworkOperation, second
+
+from brain.config import ConfigError
+from brain.trials.readout import Readout
+from brain.trials.specs import SessionSpec
+from brain.trials.stimulus import Stimulus, blocks
+from brain.trials.tasks import make_task
+
+
+class Session:
+    """A closed-loop session on ``brain`` (built before the first run; call :meth:`run` once).
+
+    Parameters
+    ----------
+    brain : the Brain (runtime backend).
+    spec : the validated :class:`~brain.trials.specs.SessionSpec` (an experiment's Params).
+    seed : the task's seed (the brain seed by default).
+    task : an already-built task (overrides ``spec.task``): a user's own task plugs in here.
+    rows : a list the trial rows are appended to (e.g. ``ctx.trials``, so that they survive an error).
+    task_params : the task's parameters when the experiment completes ``spec.task`` (e.g. sizes
+        taken from the brain).
+    log : progress messages (every 10 % of the session).
+    """
+
+    def __init__(self, brain, spec: SessionSpec, seed: int | None = None, task=None,
+                 rows: list | None = None, log: Callable[[str], None] | None = None,
+                 task_params: dict | None = None):
+        self.brain, self.spec = brain, spec
+        seed = brain.config.seed if seed is None else seed
+        if task is None:
+            params = {k: v for k, v in (spec.task if task_params is None else task_params).items() if k != "type"}
+            task = make_task(spec.task["type"], params, seed)
+        self.task = task
+        self.rows = rows if rows is not None else []
+        self.log = log or (lambda msg: None)
+        self.dt = float(spec.sample_dt)
+        self.decider = next(p for p in spec.phases if p.decide)
+        self.stimuli = {name: Stimulus(name, s, brain, s.pools or self._field_pools(name))
+                        for name, s in spec.stimuli.items()}
+        self.readouts = {name: Readout(name, r, brain, r.pools or self._readout_pools(name))
+                         for name, r in spec.readouts.items()}
+        self._weights = self._weight_pools()
+        self._tonic = [g for r in brain.regions.values() for g in r.groups.values()
+                       if "tonic_window" in g.variables and not hasattr(g, "source")]
+        self._schedule, self.trial_steps = self._build_schedule()
+        self.operation = None
+        if spec.loop == "operation":
+            if brain.backend.standalone:
+                raise ConfigError("experiment.loop: 'operation' needs a runtime backend (numpy, cython)")
+            self.operation = NetworkOperation(self._tick, dt=spec.sample_dt, when="start", name="trial_engine")
+            brain.add(self.operation)
+
+    # -- construction --------------------------------------------------------------------
+    def _field_pools(self, stim: str) -> int:
+        fields = {p.drive[stim] for p in self.spec.phases if stim in p.drive}
+        sizes = {self.task.fields[f] for f in fields if f in self.task.fields}
+        unknown = fields - set(self.task.fields) - {"reward", "all"}
+        if unknown:
+            raise ConfigError(f"experiment.phases: stimulus {stim!r} shows {sorted(unknown)[0]!r}, which the task "
+                              f"does not present (fields: {', '.join(self.task.fields)}; or reward, all)")
+        if len(sizes) > 1:
+            raise ConfigError(f"experiment.stimuli.{stim}.pools: shows fields of different sizes {sorted(sizes)}")
+        return sizes.pop() if sizes else 1
+
+    def _readout_pools(self, name: str) -> int:
+        return self.task.n_actions if self.decider.decide == name else 1
+
+    def _weight_pools(self):
+        out = []
+        for label in self.spec.log_weights:
+            syn = self.brain.projections.get(label)
+            if syn is None:
+                raise ConfigError(f"experiment.log_weights: unknown projection {label!r}")
+            tag = label.split(":", 1)[1] if ":" in label else "".join(c if c.isalnum() else "_" for c in label)
+            pool = blocks(len(syn.target), self.task.n_actions)[np.asarray(syn.j[:])]
+            out.append((tag, syn, pool, np.bincount(pool, minlength=self.task.n_actions)))
+        return out
+
+    def _build_schedule(self):
+        """Grid index within a trial -> actions, and the trial length in grid steps."""
+        sched, t = defaultdict(list), 0
+        for k, ph in enumerate(self.spec.phases):
+            start, n = t, int(round(float(ph.duration) / self.dt))
+            sched[start].append(("start", k))
+            if ph.read:
+                sched[start + int(round(float(ph.read_from) / self.dt))].append(("mark", k))
+            if ph.decide:
+                for s in range(start + 1, start + n):
+                    sched[s].append(("sample", k))
+            t = start + n
+            sched[t].insert(0, ("end", k))   # ends are handled before the next phase starts
+        return dict(sched), t
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self) -> list[dict]:
+        """Run the whole session; returns the trial rows."""
+        self.obs = self.task.reset()
+        self.step, self.done, self._t0 = 0, False, float(self.brain.t_run)
+        max_steps = self.spec.max_trials or getattr(self.task, "max_steps", None) or self.task.n_trials
+        self._max_steps = max_steps
+        self._new_row()
+        if self.operation is not None:
+            # the last trial's end falls on the run's end, where no operation runs: handled after it
+            self.brain.run(max_steps * self.trial_steps * self.dt * second)
+            self.brain.t_run = float(self.brain.network.t / second)   # a task that ended early stopped it
+            if not self.done:
+                self._process(self.trial_steps)
+        else:
+            self._process(0)
+            grid = sorted(g for g, acts in self._schedule.items() if any(a[0] != "sample" for a in acts))
+            while not self.done:
+                for a, b in zip(grid[:-1], grid[1:]):
+                    self.brain.run((b - a) * self.dt * second)
+                    self._process(b if b < self.trial_steps else self.trial_steps)
+                    if self.done:
+                        break
+        for stim in self.stimuli.values():
+            stim.off()
+        return self.rows
+
+    def _tick(self, t) -> None:
+        if self.done:
+            return
+        pos = int(round((float(t / second) - self._t0) / self.dt)) - self.step * self.trial_steps
+        if pos in self._schedule or pos == self.trial_steps:
+            self._process(pos)
+
+    def _process(self, pos: int) -> None:
+        now = self._t0 + (self.step * self.trial_steps + pos) * self.dt
+        phases = self.spec.phases
+        for kind, k in self._schedule.get(pos, ()):
+            ph = phases[k]
+            if kind == "end":
+                self._end_phase(ph, now)
+            elif kind == "start" and pos < self.trial_steps:
+                self._start_phase(ph, now)
+            elif kind == "mark":
+                for r in ph.read:
+                    self.readouts[r].mark(now)
+            elif kind == "sample":
+                self._samples.append((now, self.readouts[ph.decide].counts()))
+        if pos == self.trial_steps:
+            self._end_trial()
+            if not self.done:
+                for kind, k in self._schedule.get(0, ()):
+                    if kind == "start":
+                        self._process_start(k, now)
+
+    def _process_start(self, k: int, now: float) -> None:
+        ph = self.spec.phases[k]
+        self._start_phase(ph, now)
+        if ph.read and float(ph.read_from) == 0:
+            for r in ph.read:
+                self.readouts[r].mark(now)
+
+    def _start_phase(self, ph, now: float) -> None:
+        self.row[f"t_{ph.name}"] = round(now, 6)
+        for name, stim in self.stimuli.items():
+            what = ph.drive.get(name)
+            if what is None:
+                stim.off()
+            elif what == "reward":
+                stim.set(np.full(stim.pools, float(self.outcome.reward) if self.outcome else 0.0))
+            elif what == "all":
+                stim.set(np.ones(stim.pools))
+            else:
+                value = self.obs.get(what)
+                if isinstance(value, (tuple, list, np.ndarray)):
+                    stim.set(value)            # graded: a level per pool
+                else:
+                    stim.show(value)
+        for g in self._tonic:
+            g.tonic_window = 1.0 if ph.tonic else 0.0
+        if ph.decide:
+            self._samples = [(now, self.readouts[ph.decide].counts())]
+
+    def _end_phase(self, ph, now: float) -> None:
+        for r in ph.read:
+            ro = self.readouts[r]
+            rates = ro.rates(now)
+            if ro.pools == 1:
+                self.row[f"{r}_{ph.name}_hz"] = float(rates[0])
+            else:
+                for k, v in enumerate(rates):
+                    self.row[f"{r}{k}_{ph.name}_hz"] = float(v)
+        if ph.decide:
+            ro = self.readouts[ph.decide]
+            self._samples.append((now, ro.counts()))
+            choice = ro.winner(ro.rates(now))
+            self.outcome = self.task.step(choice)
+            self.row.update(choice=-1 if choice is None else choice, no_choice=int(choice is None),
+                            latency_ms=self._latency(ro, choice, ph), reward=float(self.outcome.reward),
+                            correct=int(bool(self.outcome.correct)))
+            for key, val in self.outcome.info.items():
+                self.row.setdefault(key, val)
+
+    def _latency(self, ro: Readout, choice, ph) -> float:
+        """Time from the deciding phase's start until the chosen pool's rate over the trailing
+        ``latency_window`` first exceeds threshold, i.e. the end of the first such window after the
+        phase's start (resolution ``sample_dt``; NaN without a choice or in the ``runs`` loop)."""
+        if choice is None or self.operation is None or len(self._samples) < 2:
+            return float("nan")
+        t = np.array([s[0] for s in self._samples])
+        c = np.array([s[1][choice] for s in self._samples])
+        lag = int(round(float(self.spec.latency_window) / self.dt))
+        rate = (c[lag:] - c[:-lag]) / (ro._size[choice] * lag * self.dt)
+        above = np.nonzero(rate > ro.threshold)[0]
+        start = self.row[f"t_{ph.name}"]
+        return float((t[lag + above[0]] - start) * 1000.0) if len(above) else float("nan")
+
+    def _new_row(self) -> None:
+        self.outcome = None
+        self.row = {"step": self.step, "trial": int(self.obs.get("trial", self.step))}
+        for k, v in self.obs.items():
+            if k == "trial":
+                continue
+            if isinstance(v, (tuple, list, np.ndarray)):
+                self.row.update({f"{k}{j}": float(x) for j, x in enumerate(v)})
+            else:
+                self.row[k] = -1 if v is None else v
+
+    def _end_trial(self) -> None:
+        for tag, syn, pool, count in self._weights:
+            w = np.bincount(pool, weights=np.asarray(syn.w[:]), minlength=len(count)) / np.maximum(count, 1)
+            for k, v in enumerate(w):
+                self.row[f"w_{tag}_{k}"] = float(v)
+        self.rows.append(self.row)
+        self.step += 1
+        if self.step % max(1, self._max_steps // 10) == 0:
+            acc = np.mean([r["correct"] for r in self.rows[-max(1, self._max_steps // 10):]])
+            self.log(f"trial engine: step {self.step}/{self._max_steps}, recent accuracy {acc:.2f}")
+        if self.outcome is None or self.outcome.done or self.step >= self._max_steps:
+            self.done = True
+            if self.operation is not None:
+                self.brain.network.stop()
+            return
+        self.obs = self.outcome.observation
+        self._new_row()

@@ -1,0 +1,56 @@
+"""Readouts: pool rates in a window from spike counters, never from the spike history.
+
+A readout is a ``SpikeMonitor(record=False)`` on a port's group: Brian2 keeps only its per-cell
+``count``. A window's rate is the difference of two reads of the counters, so a read costs
+the same on trial 1 and trial 1000.
+"""
+from __future__ import annotations
+
+import numpy as np
+from brian2 import SpikeMonitor
+
+from brain.config import ConfigError
+from brain.trials.stimulus import blocks, resolve_port
+
+
+class Readout:
+    """Pool rates of a port (built from a :class:`~brain.trials.specs.ReadoutSpec`)."""
+
+    def __init__(self, name: str, spec, brain, pools: int):
+        self.name, self.spec, self.pools = name, spec, pools
+        port = resolve_port(brain, spec.port, f"experiment.readouts.{name}.port")
+        n = len(port.group)
+        if n % pools:
+            raise ConfigError(f"experiment.readouts.{name}.pools: {n} cells do not split into {pools} pools")
+        self.monitor = SpikeMonitor(port.group, record=False, name=f"readout_{name}")
+        brain.add(self.monitor)
+        self._pool = blocks(n, pools)
+        self._size = np.bincount(self._pool, minlength=pools).astype(float)
+        self.threshold = float(spec.threshold)
+        self._mark, self._t_mark = np.zeros(pools), 0.0
+
+    def counts(self) -> np.ndarray:
+        """Spikes per pool since the start of the run (cumulative counters)."""
+        return np.bincount(self._pool, weights=np.asarray(self.monitor.count[:], dtype=float),
+                           minlength=self.pools)
+
+    def mark(self, t: float) -> None:
+        """Start a window at ``t`` (seconds)."""
+        self._mark, self._t_mark = self.counts(), t
+
+    def rates(self, t: float) -> np.ndarray:
+        """Mean rate per cell of each pool (Hz) in ``[mark, t)``."""
+        width = t - self._t_mark
+        if width <= 0:
+            return np.full(self.pools, np.nan)
+        return (self.counts() - self._mark) / (self._size * width)
+
+    def winner(self, rates: np.ndarray) -> int | None:
+        """The pool with the highest rate if it is above threshold and unique, else ``None``.
+
+        ``None`` is a no-choice: never an argmax of sub-threshold counts, never a coin flip.
+        """
+        top = float(np.max(rates))
+        if not np.isfinite(top) or top <= self.threshold or np.sum(rates == top) > 1:
+            return None
+        return int(np.argmax(rates))

@@ -1,0 +1,143 @@
+"""Declarative parts of a closed-loop session, validated from the experiment YAML.
+
+A session is a task (plain Python, :mod:`brain.trials.tasks`), named stimuli that drive ports,
+named readouts that count spikes of ports, and the phases of one trial::
+
+    experiment:
+      task: {type: reversal, n_before: 50, n_after: 70}
+      stimuli:
+        cue: {port: cue.out, kind: rate, rate: 40 Hz}              # sets the port group's `rate`
+        reward: {port: dopamine.reward, kind: poisson, n: 50, p: 0.5, weight: 0.5 nS, rate: 25 Hz}
+      readouts:
+        choice: {port: striatum.output, pools: 2, threshold: 20 Hz}
+        da: {port: dopamine.da}
+      phases:
+        - {name: cue, duration: 300 ms, drive: {cue: stimulus}, read: [choice], read_from: 50 ms, decide: choice}
+        - {name: outcome, duration: 100 ms, drive: {reward: reward}, read: [da]}
+        - {name: iti, duration: 400 ms, read: [da], tonic: true}
+
+``drive`` maps a stimulus to what it shows in that phase: an observation field of the task
+(``stimulus``, ``goal``, ``state``: the pool with that index is driven at full rate), ``reward``
+(every pool at the outcome's reward, 0 or 1), ``all`` (every pool at 1). A stimulus not named in a
+phase is off. ``decide`` names the readout whose winning pool above ``threshold`` is the choice,
+read over ``[read_from, end)`` of the phase: the task steps at the end of that phase, and later
+phases can show the reward. ``tonic: true`` marks windows with neither cue nor outcome, in
+which learning's baseline follows tonic dopamine (``tonic_window`` variables, if any, are 1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from brian2 import Hz, ms, nS
+
+from plasticity.params import ParamError, check_nonneg, check_positive, check_positive_int, quantity
+
+
+@dataclass(frozen=True)
+class StimulusSpec:
+    """One stimulus: ``rate`` sets the ``rate`` of the port's (input-region) units, ``poisson`` adds
+    ``n`` Poisson sources per pool projecting onto the port's variable with probability ``p``."""
+
+    port: str
+    kind: Literal["rate", "poisson"] = "rate"
+    pools: int = 0                         # 0: one pool per value of the driven field (or 1)
+    rate: object = quantity(40 * Hz)       # rate of a driven unit at level 1
+    base: object = quantity(0 * Hz)        # rate of the units that are not driven
+    n: int = 50                            # poisson: sources per pool
+    p: float = 0.5                         # poisson: connection probability onto the pool's cells
+    weight: object = quantity(0.5 * nS)    # poisson: increment of the port variable per spike
+
+    def __post_init__(self):
+        if "." not in self.port:
+            raise ParamError("port", f"must be 'region.port', got {self.port!r}")
+        if self.pools < 0:
+            raise ParamError("pools", f"must be >= 0, got {self.pools}")
+        check_positive_int(self, "n")
+        check_nonneg(self, "rate", "base")
+        if not 0.0 < self.p <= 1.0:
+            raise ParamError("p", f"must be a probability in (0, 1], got {self.p}")
+
+
+@dataclass(frozen=True)
+class ReadoutSpec:
+    """Spike counts of a port split into ``pools`` equal blocks (0: one per action for the readout
+    that decides, one pool for any other)."""
+
+    port: str
+    pools: int = 0
+    threshold: object = quantity(20 * Hz)  # a choice needs its pool's rate above this
+
+    def __post_init__(self):
+        if "." not in self.port:
+            raise ParamError("port", f"must be 'region.port', got {self.port!r}")
+        if self.pools < 0:
+            raise ParamError("pools", f"must be >= 0, got {self.pools}")
+        check_nonneg(self, "threshold")
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    """One phase of a trial."""
+
+    name: str
+    duration: object = quantity(100 * ms)
+    drive: dict = field(default_factory=dict)      # stimulus -> field | "reward" | "all"
+    read: tuple[str, ...] = ()                     # readouts counted over [read_from, end)
+    read_from: object = quantity(0 * ms)
+    decide: str = ""                               # readout whose winner is the choice
+    tonic: bool = False                            # no cue, no outcome: tonic dopamine window
+
+    def __post_init__(self):
+        check_positive(self, "duration")
+        check_nonneg(self, "read_from")
+        if float(self.read_from) >= float(self.duration):
+            raise ParamError("read_from", f"must be shorter than the phase ({self.duration}), got {self.read_from}")
+        if self.decide and self.decide not in self.read:
+            object.__setattr__(self, "read", (*self.read, self.decide))
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """Everything the engine needs besides the brain (the ``experiment:`` fields of a closed loop)."""
+
+    task: dict = field(default_factory=dict)                  # {type: NAME, **task params}
+    stimuli: dict[str, StimulusSpec] = field(default_factory=dict)
+    readouts: dict[str, ReadoutSpec] = field(default_factory=dict)
+    phases: tuple[PhaseSpec, ...] = ()
+    log_weights: tuple[str, ...] = ()                         # projections whose mean w per pool is logged
+    loop: Literal["operation", "runs"] = "operation"          # one run() + network_operation, or a run() per phase
+    sample_dt: object = quantity(10 * ms)                     # grid of the decision readout (latency)
+    latency_window: object = quantity(20 * ms)                # the chosen pool's rate over this window
+                                                              # exceeds threshold: the decision time
+    max_trials: int = 0                                       # 0: the task's own length
+
+
+def check_session(s) -> None:
+    """Cross-field checks of a session (phases name existing stimuli and readouts)."""
+    if not s.phases:
+        raise ParamError("phases", "at least one phase is needed")
+    names = [p.name for p in s.phases]
+    if len(set(names)) != len(names):
+        raise ParamError("phases", f"phase names must be unique, got {names}")
+    if "type" not in s.task:
+        raise ParamError("task.type", "required (e.g. reversal, bandit, goal_cued, two_step)")
+    deciders = [p for p in s.phases if p.decide]
+    if len(deciders) != 1:
+        raise ParamError("phases", f"exactly one phase must decide (decide: READOUT), got {len(deciders)}")
+    for k, p in enumerate(s.phases):
+        for stim in p.drive:
+            if stim not in s.stimuli:
+                raise ParamError(f"phases[{k}].drive.{stim}", f"unknown stimulus (known: {', '.join(s.stimuli)})")
+        for r in p.read:
+            if r not in s.readouts:
+                raise ParamError(f"phases[{k}].read", f"unknown readout {r!r} (known: {', '.join(s.readouts)})")
+    grid = float(s.sample_dt)
+    lag = float(s.latency_window) / grid
+    if lag < 1 - 1e-6 or abs(lag - round(lag)) > 1e-6:
+        raise ParamError("latency_window", f"must be a positive multiple of sample_dt ({s.sample_dt})")
+    for k, p in enumerate(s.phases):
+        for what, value in (("duration", p.duration), ("read_from", p.read_from)):
+            steps = float(value) / grid
+            if abs(steps - round(steps)) > 1e-6:
+                raise ParamError(f"phases[{k}].{what}", f"must be a multiple of sample_dt ({s.sample_dt})")

@@ -1,0 +1,91 @@
+"""One stimulus abstraction for every port: a set of pools driven at levels in [0, 1].
+
+- ``rate``: the port's group is an input region's Poisson units (a ``rate`` variable, as in
+  ``channel_input``); pool ``k`` is the ``k``-th contiguous block of the port's units.
+- ``poisson``: ``n`` Poisson sources per pool (one ``NeuronGroup`` with a per-source ``rate``)
+  project onto the port's variable with probability ``p``; pool ``k``'s sources reach the
+  ``k``-th block of the port's cells (a single pool reaches every cell).
+
+Every object is built before the first run; presenting a stimulus only writes rates.
+"""
+from __future__ import annotations
+
+import numpy as np
+from brian2 import Hz, NeuronGroup, Synapses
+
+from brain.config import ConfigError
+from regions.base import derive_seed
+from regions.connect import connect, random_pairs
+
+
+def blocks(n: int, pools: int) -> np.ndarray:
+    """Pool index of each of ``n`` cells split into ``pools`` contiguous equal blocks."""
+    if pools <= 0 or n % pools:
+        raise ValueError(f"{n} cells do not split into {pools} equal pools")
+    return np.arange(n) // (n // pools)
+
+
+def resolve_port(brain, port: str, path: str):
+    region, _, key = port.partition(".")
+    if region not in brain.regions:
+        raise ConfigError(f"{path}: unknown region {region!r} (regions: {', '.join(brain.regions)})")
+    ports = brain.regions[region].ports
+    if key not in ports:
+        raise ConfigError(f"{path}: region {region!r} has no port {key!r} (ports: {', '.join(ports)})")
+    return ports[key]
+
+
+class Stimulus:
+    """A named stimulus on a port (built from a :class:`~brain.trials.specs.StimulusSpec`)."""
+
+    def __init__(self, name: str, spec, brain, pools: int):
+        self.name, self.spec, self.pools = name, spec, pools
+        path = f"experiment.stimuli.{name}"
+        port = resolve_port(brain, spec.port, f"{path}.port")
+        n_cells = len(port.group)
+        if n_cells % pools:
+            raise ConfigError(f"{path}.pools: {n_cells} cells of {spec.port} do not split into {pools} pools")
+        self._levels = np.zeros(pools)
+        if spec.kind == "rate":
+            if "rate" not in port.group.variables:
+                raise ConfigError(f"{path}.kind: port {spec.port} has no 'rate' (use kind: poisson)")
+            self.group, self._pool = port.group, blocks(n_cells, pools)
+        else:
+            if port.var is None:
+                raise ConfigError(f"{path}.port: port {spec.port} takes no input")
+            label = f"stim_{name}"
+            self.group = NeuronGroup(spec.n * pools, "rate : Hz", threshold="rand() < rate * dt",
+                                     namespace={}, name=label)
+            self._pool = np.arange(spec.n * pools) // spec.n
+            rng = np.random.default_rng(derive_seed(brain.config.seed, label))
+            per = n_cells // pools
+            ii, jj = [], []
+            for k in range(pools):
+                i, j = random_pairs(spec.n, per, spec.p, rng)
+                ii.append(i + k * spec.n)
+                jj.append(j + k * per)
+            self.synapses = Synapses(self.group, port.group, on_pre=f"{port.var}_post += w_stim",
+                                     namespace={"w_stim": spec.weight}, name=f"{label}_syn")
+            connect(self.synapses, np.concatenate(ii), np.concatenate(jj))
+            brain.add(self.group, self.synapses)
+        self.off()
+
+    def set(self, levels) -> None:
+        """Drive pool ``k`` at ``levels[k]`` (0: base rate, 1: full rate)."""
+        levels = np.clip(np.asarray(levels, dtype=float), 0.0, 1.0)
+        if np.array_equal(levels, self._levels):
+            return
+        self._levels = levels
+        base, full = float(self.spec.base), float(self.spec.rate)
+        self.group.rate = (base + levels[self._pool] * (full - base)) * Hz
+
+    def show(self, pool: int | None, level: float = 1.0) -> None:
+        """Drive one pool (``None``: nothing) and switch the others off."""
+        levels = np.zeros(self.pools)
+        if pool is not None:
+            levels[int(pool)] = level
+        self.set(levels)
+
+    def off(self) -> None:
+        self._levels = np.full(self.pools, np.nan)    # force the write
+        self.set(np.zeros(self.pools))
