@@ -1,7 +1,8 @@
 """Cost of a closed-loop session: overhead per decision point and real-time factor.
 
 The reversal_learning brain (its default config) on cython runs ``--trials`` trials of the task,
-then a fresh brain of the same config runs the same simulated time straight through (one run()).
+then a fresh brain of the same config runs the same simulated time straight through (one run(),
+the cue at the session's mean rate: cue duration / trial duration of its full rate).
 ``overhead_ms_per_boundary`` = (wall of the session - wall straight through) / trials: what one
 decision point (one trial's bookkeeping) costs. ``realtime_factor`` = simulated s / wall s of the
 session. Loops (``--loop``):
@@ -100,7 +101,9 @@ def _legacy(b, p, trials: int) -> tuple[float, float]:
 def straight(backend: str, sim: float) -> float:
     from brian2 import ms, second
     b, p, be = _brain(backend, "operation", 2)
-    b.region("cue").set_salience([1.0])      # similar activity to a session's
+    cue = sum(float(ph.duration) for ph in p.phases if "cue" in ph.drive)
+    trial = sum(float(ph.duration) for ph in p.phases)
+    b.region("cue").set_salience([cue / trial])   # the session's mean cue drive, constant
     b.run(50 * ms)
     w0 = time.perf_counter()
     b.run(sim * second)

@@ -1,30 +1,43 @@
-"""Delayed-response working memory with a gated PFC: persistent activity and distractor gating.
+"""Delayed recall with a gated PFC: persistent activity and distractor gating.
 
 Protocol after Brunel & Wang (2001), Figs. 3 and 7 (object working memory with distractors;
-also Compte et al. 2000, Fig. 6): a cue (``cue``, 250 ms) excites one selective pool, which
-keeps firing through a 2 s delay at 20-40 Hz while the other pools stay at a few Hz. In a third
-of the trials nothing else happens; in the others a distractor of the same strength as the cue
-is presented mid-delay to a different pool, either with the gate closed (it must not overwrite
-the held item) or with the gate open (it must replace it: the PBWM input-gating of O'Reilly &
-Frank 2006). The gate is opened by a Poisson burst on the ``gate`` port, exactly as the cue is
-loaded (every cue is presented with the gate open). Between trials a burst on the ``reset`` port
+also Compte et al. 2000, Fig. 6): a cue (250 ms) excites one selective pool, which keeps firing
+through a 2 s delay at 20-40 Hz while the other pools stay at a few Hz. In a third of the trials
+nothing else happens; in the others a distractor of the same strength as the cue is presented
+mid-delay to a different pool, either with the gate closed (it must not overwrite the held item)
+or with the gate open (it must replace it: the PBWM input-gating of O'Reilly & Frank 2006). The
+gate is opened by a Poisson burst on the ``gate`` port, exactly as the cue is loaded (every cue
+is presented with the gate open). At the start of every trial a burst on the ``reset`` port
 (excitation of the interneurons) clears the memory, so the whole session is one continuous run.
 
-Each trial lasts ``duration``: inter-trial interval (``duration - cue - delay``; reset during
-its first ``reset`` part), cue, delay. Trials cycle through the three conditions; cue and
-distractor pools are drawn from the brain seed.
+The session is a declaration for the trial engine (:mod:`brain.trials`): the ``delayed_recall``
+task (conditions none / closed / open cycling; cue and distractor items drawn from the brain
+seed) and the phases of a trial (``reset`` 150 ms, ``iti`` 100 ms, ``cue`` 250 ms, then the
+delay split around the distractor: ``delay`` 875 ms, ``distractor`` 250 ms, ``recall`` 875 ms).
+Three stimuli drive the PFC ports: ``items`` (200 Poisson sources per selective pool onto the
+gated ``g_in``; the task's ``cue`` in the cue phase, its ``distractor`` in the distractor phase,
+nothing in ``none`` trials), ``gate`` (in the cue phase, and in the distractor phase of ``open``
+trials) and ``reset``. The recalled item (the engine's choice) is the selective pool firing
+above ``threshold`` (10 Hz: above spontaneous activity, 1-2 Hz, and the reset criterion, 5 Hz;
+below the persistent state, 20-40 Hz) with the highest rate over the last 500 ms of the delay
+(``read_from`` of the ``recall`` phase); no pool above threshold is a no-recall (reported,
+incorrect). Correct = the item that should be held: the distractor in gate-open trials, else the
+cue. The trial log (``trials.csv``) holds every trial's condition, items, phase onsets, pool
+rates per phase and recalled item.
 
 Metrics
 -------
 delay_rate_cued_hz, delay_rate_uncued_hz : mean rates of the cued / uncued selective pools from
-    ``settle`` after cue offset to the end of the delay (no-distractor trials).
+    ``delay_rate_from`` after cue offset to the end of the delay (no-distractor trials; from the
+    spikes, with the phase onsets of the trial log).
 delay_rate_inh_hz : interneuron rate over the same windows.
-precue_rate_sel_hz : selective pools' rate between the end of the reset and the cue (all trials).
-recall_accuracy : fraction of no-distractor trials whose cued pool is the most active pool in
-    the last ``readout`` of the delay.
+precue_rate_sel_hz : selective pools' rate in the ``iti`` phase, between the reset and the cue
+    (all trials).
+recall_accuracy : fraction of no-distractor trials whose recalled item is the cue.
 distractor_overwrite_gate_closed / _open : fraction of distractor trials (gate closed / open)
-    whose distractor pool is the most active pool at delay end.
-reset_success : fraction of trials in which every selective pool fires < 5 Hz before the cue.
+    whose recalled item is the distractor.
+reset_success : fraction of trials in which every selective pool fires < 5 Hz in the ``iti`` phase.
+no_recall_rate : fraction of trials with no pool above threshold at the end of the delay.
 
 References
 ----------
@@ -37,59 +50,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, ms, nS, second
+from brian2 import ms
 
 from brain.config import ConfigError
-from brain.stimuli import poisson_input
-from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
+from brain.trials.engine import Session
+from brain.trials.specs import SessionSpec, check_session
+from brain.trials.stimulus import resolve_port
+from brain.trials.tasks import DelayedRecall
+from plasticity.params import ParamError, check_nonneg, quantity
 from regions.base import derive_seed
 
-BACKENDS = ("numpy", "cython")     # closed-loop trial loop: stimuli are switched between run() calls
-CONDITIONS = ("none", "closed", "open")
+BACKENDS = ("numpy", "cython")     # closed loop: the trial engine switches stimuli during the run
+CONDITIONS = DelayedRecall.CONDITIONS   # none, closed, open
+RESET_HZ = 5.0                     # reset_success: every selective pool below this before the cue
 
 
 @dataclass(frozen=True)
-class Params:
-    region: str = "pfc"
-    n_trials: int = 10                          # trials per condition (none, gate closed, gate open)
-    cue: object = quantity(250 * ms)            # Brunel & Wang 2001: 250 ms cue
-    delay: object = quantity(2 * second)
-    reset: object = quantity(150 * ms)          # reset burst at the start of the inter-trial interval
-    distractor: object = quantity(250 * ms)     # same duration and strength as the cue
-    distractor_onset: object = quantity(875 * ms)  # after cue offset (centred in the delay)
-    settle: object = quantity(500 * ms)         # delay-rate window starts this long after cue offset
-    readout: object = quantity(500 * ms)        # winner = most active pool in the last readout
-    stim_n: int = 200                           # Poisson sources per pool stimulus
-    stim_p: float = 0.25                        # source -> cell connection probability
-    stim_rate: object = quantity(30 * Hz)       # 50 sources/cell: +1.5 kHz (cue response ~70-90 Hz)
-    stim_weight: object = quantity(2.1 * nS)    # onto the gated g_in (= background synapse, B&W 2001)
-    gate_n: int = 20
-    gate_rate: object = quantity(100 * Hz)
-    gate_weight: float = 0.1                    # per spike onto the gate trace (tau_gate 20 ms: gate ~ 4)
-    reset_n: int = 200
-    reset_p: float = 0.25
-    reset_rate: object = quantity(60 * Hz)
-    reset_weight: object = quantity(2 * nS)     # onto interneurons' g_ampa
+class Params(SessionSpec):
+    """The session (``delayed_recall`` task, stimuli, readout ``items`` of the selective pools,
+    phases: :class:`brain.trials.specs.SessionSpec`) plus the delay-rate window and the figure."""
+
+    delay_rate_from: object = quantity(500 * ms)   # delay-rate window starts this long after cue offset
     figure: bool = True
 
     def __post_init__(self):
-        check_positive_int(self, "n_trials", "stim_n", "gate_n", "reset_n")
-        check_probability(self, "stim_p", "reset_p")
-        check_positive(self, "cue", "delay", "readout")
-        check_nonneg(self, "reset", "distractor", "distractor_onset", "settle", "stim_rate", "stim_weight",
-                     "gate_rate", "gate_weight", "reset_rate", "reset_weight")
-
-
-def _check(p: Params, duration: float) -> float:
-    iti = duration - float(p.cue) - float(p.delay)
-    if iti < float(p.reset) - 1e-12:
-        raise ConfigError(f"duration: one trial (iti + cue + delay) must be >= reset + cue + delay = "
-                          f"{float(p.reset) + float(p.cue) + float(p.delay):g} s, got {duration:g} s")
-    if float(p.distractor_onset) + float(p.distractor) > float(p.delay):
-        raise ConfigError("experiment.distractor_onset: distractor must end within the delay")
-    if float(p.settle) + float(p.readout) > float(p.delay) + 1e-12 or float(p.readout) > float(p.delay):
-        raise ConfigError("experiment.readout: settle + readout must fit in the delay")
-    return iti
+        check_nonneg(self, "delay_rate_from")
+        check_session(self)
+        if self.task.get("type") != "delayed_recall":
+            raise ParamError("task.type", f"working_memory runs the delayed_recall task, got {self.task.get('type')!r}")
+        if "items" not in self.readouts:
+            raise ParamError("readouts", "needs an 'items' readout (the selective pools, e.g. pfc.input)")
+        names = [ph.name for ph in self.phases]
+        for name in ("iti", "cue"):
+            if name not in names:
+                raise ParamError("phases", f"needs a phase named {name!r}")
+        decider = next(k for k, ph in enumerate(self.phases) if ph.decide)
+        if self.phases[decider].decide != "items":
+            raise ParamError("phases", f"the deciding phase must decide 'items', got {self.phases[decider].decide!r}")
+        iti, cue = names.index("iti"), names.index("cue")
+        if not iti < cue < decider:
+            raise ParamError("phases", "order must be iti, cue, then the deciding phase (end of the delay)")
+        if "items" not in self.phases[iti].read:
+            raise ParamError("phases", "the iti phase must read 'items' (pre-cue rates, reset success)")
+        delay = sum(float(ph.duration) for ph in self.phases[cue + 1:decider + 1])
+        if float(self.delay_rate_from) >= delay:
+            raise ParamError("delay_rate_from", f"must be shorter than the delay ({delay:g} s), "
+                                                f"got {self.delay_rate_from}")
 
 
 def _pool_rates(i, t, slices, t0, t1):
@@ -99,118 +105,105 @@ def _pool_rates(i, t, slices, t0, t1):
     return np.array([counts[a:b].sum() / (b - a) / (t1 - t0) for a, b in slices])
 
 
+def _check_ports(brain, p: Params, region: str, n_sel: int) -> None:
+    """``items`` reads exactly the selective pools (poisson weights are checked by the engine)."""
+    port = resolve_port(brain, p.readouts["items"].port, "experiment.readouts.items.port")
+    if len(port.group) != n_sel:
+        raise ConfigError(f"experiment.readouts.items.port: must span {region}'s selective pools "
+                          f"({n_sel} cells, e.g. {region}.input), got {len(port.group)} cells")
+
+
 def run(ctx) -> dict[str, float]:
     p: Params = ctx.params
-    trial = float(ctx.duration)
-    iti = _check(p, trial)
-    if p.region not in ctx.config.regions:
-        raise ConfigError(f"experiment.region: no region {p.region!r} in regions")
+    region = p.readouts["items"].port.split(".", 1)[0]
+    if region not in ctx.config.regions:
+        raise ConfigError(f"experiment.readouts.items.port: no region {region!r} in regions")
     brain = ctx.brain()
-    pfc = brain.region(p.region)
-    P = pfc.params.n_pools
+    pfc = brain.region(region)
+    if not hasattr(pfc, "pool_slices"):
+        raise ConfigError(f"experiment.readouts.items.port: {region!r} has no selective pools (a pfc region)")
+    slices, P = pfc.pool_slices, len(pfc.pool_slices)
     if P < 2:
-        raise ConfigError(f"regions.{p.region}.n_pools: the distractor needs at least 2 pools")
-    stims = [poisson_input(brain, f"{p.region}.item{k}", p.stim_n, p.stim_weight, p.stim_p, p.stim_rate,
-                           name=f"wm_item{k}") for k in range(P)]
-    gate = poisson_input(brain, f"{p.region}.gate", p.gate_n, p.gate_weight, 1.0, p.gate_rate, name="wm_gate")
-    reset = poisson_input(brain, f"{p.region}.reset", p.reset_n, p.reset_weight, p.reset_p, p.reset_rate,
-                          name="wm_reset")
-    sources = [*stims, gate, reset]
+        raise ConfigError(f"regions.{region}.n_pools: the distractor needs at least 2 pools")
+    if p.task.get("n_items", P) != P:
+        raise ConfigError(f"experiment.task.n_items: must equal {region}'s n_pools ({P})")
+    _check_ports(brain, p, region, slices[-1][1])
+    session = Session(brain, p, seed=derive_seed(ctx.seed, "working_memory"), rows=ctx.trials, log=ctx.log,
+                      task_params=dict(p.task, n_items=P))
+    rows = session.run()
 
-    def phase(duration: float, *on):
-        for obj in sources:
-            active = obj in on
-            for o in obj:
-                o.active = active
-        if duration > 0:
-            brain.run(duration * second)
+    col = lambda key: np.array([r.get(key, np.nan) for r in rows], dtype=float)  # noqa: E731
+    cond = np.array([r["condition"] for r in rows])
+    cue, dis, choice = col("cue").astype(int), col("distractor").astype(int), col("choice").astype(int)
+    phase = {ph.name: ph for ph in p.phases}
+    cue_off = col("t_cue") + float(phase["cue"].duration)
+    end = col(f"t_{session.decider.name}") + float(session.decider.duration)
+    pre = np.stack([col(f"items{k}_iti_hz") for k in range(P)], axis=1)
 
-    rng = np.random.default_rng(derive_seed(ctx.seed, "working_memory"))
-    trials = []
-    for k in range(p.n_trials * len(CONDITIONS)):
-        cond = CONDITIONS[k % len(CONDITIONS)]
-        cue = int(rng.integers(P))
-        dis = int((cue + rng.integers(1, P)) % P)
-        t0 = brain.t_run
-        phase(float(p.reset), reset)
-        phase(iti - float(p.reset))
-        phase(float(p.cue), stims[cue], gate)
-        if cond == "none":
-            phase(float(p.delay))
-        else:
-            phase(float(p.distractor_onset))
-            phase(float(p.distractor), stims[dis], *((gate,) if cond == "open" else ()))
-            phase(float(p.delay) - float(p.distractor_onset) - float(p.distractor))
-        trials.append(dict(cond=cond, cue=cue, dis=dis, t0=t0))
-        if (k + 1) % 10 == 0:
-            ctx.log(f"working_memory: trial {k + 1}/{p.n_trials * len(CONDITIONS)}")
-    phase(0.0)                       # leave every stimulus source switched off
+    spikes = ctx.spikes()
+    e, inh = spikes[f"{region}.exc"], spikes[f"{region}.inh"]
+    cued, uncued, inh_rates = [], [], []
+    for k in np.flatnonzero(cond == "none"):
+        t0 = cue_off[k] + float(p.delay_rate_from)
+        delay = _pool_rates(e["i"], e["t"], slices, t0, end[k])
+        cued.append(delay[cue[k]])
+        uncued.append(np.delete(delay, cue[k]).mean())
+        m = (inh["t"] >= t0) & (inh["t"] < end[k])
+        inh_rates.append(m.sum() / inh["n"] / (end[k] - t0))
 
-    spikes = brain.spikes()
-    e, inh = spikes[f"{p.region}.exc"], spikes[f"{p.region}.inh"]
-    slices = pfc.pool_slices
-    cued, uncued, inh_rates, precue, resets = [], [], [], [], []
-    for tr in trials:
-        cue_on = tr["t0"] + iti
-        cue_off = cue_on + float(p.cue)
-        end = cue_off + float(p.delay)
-        pre = _pool_rates(e["i"], e["t"], slices, tr["t0"] + float(p.reset), cue_on) if iti > float(p.reset) else None
-        if pre is not None:
-            precue.append(pre.mean())
-            resets.append(bool(np.all(pre < 5.0)))
-        final = _pool_rates(e["i"], e["t"], slices, end - float(p.readout), end)
-        tr["winner"] = int(np.argmax(final))
-        if tr["cond"] == "none":
-            delay = _pool_rates(e["i"], e["t"], slices, cue_off + float(p.settle), end)
-            cued.append(delay[tr["cue"]])
-            uncued.append(np.delete(delay, tr["cue"]).mean())
-            m = (inh["t"] >= cue_off + float(p.settle)) & (inh["t"] < end)
-            inh_rates.append(m.sum() / inh["n"] / (end - cue_off - float(p.settle)))
-    by = {c: [tr for tr in trials if tr["cond"] == c] for c in ("none", "closed", "open")}
+    def frac(c, target):
+        sel = cond == c
+        return float(np.mean(choice[sel] == target[sel])) if sel.any() else float("nan")
 
-    def frac(cond, key):
-        return float(np.mean([tr["winner"] == tr[key] for tr in by[cond]])) if by[cond] else float("nan")
+    def mean(x):
+        return float(np.mean(x)) if len(x) else float("nan")
 
     metrics = {
-        "delay_rate_cued_hz": float(np.mean(cued)) if cued else float("nan"),
-        "delay_rate_uncued_hz": float(np.mean(uncued)) if cued else float("nan"),
-        "delay_rate_inh_hz": float(np.mean(inh_rates)) if cued else float("nan"),
-        "precue_rate_sel_hz": float(np.mean(precue)) if precue else float("nan"),
-        "recall_accuracy": frac("none", "cue"),
-        "distractor_overwrite_gate_closed": frac("closed", "dis"),
-        "distractor_overwrite_gate_open": frac("open", "dis"),
-        "reset_success": float(np.mean(resets)) if resets else float("nan"),
+        "delay_rate_cued_hz": mean(cued),
+        "delay_rate_uncued_hz": mean(uncued),
+        "delay_rate_inh_hz": mean(inh_rates),
+        "precue_rate_sel_hz": mean(pre.mean(axis=1)),
+        "recall_accuracy": frac("none", cue),
+        "distractor_overwrite_gate_closed": frac("closed", dis),
+        "distractor_overwrite_gate_open": frac("open", dis),
+        "reset_success": mean(np.all(pre < RESET_HZ, axis=1)),
+        "no_recall_rate": mean(choice < 0),
     }
     if ctx.out is not None and p.figure:
         (ctx.out / "figures").mkdir(parents=True, exist_ok=True)
-        trial_figure(e, slices, [by[c][0] for c in CONDITIONS if by[c]], iti, p, trial,
-                     ctx.out / "figures" / "working_memory.png")
+        first = [next(r for r in rows if r["condition"] == c) for c in CONDITIONS if (cond == c).any()]
+        trial_figure(e, slices, first, p, ctx.out / "figures" / "working_memory.png")
     return metrics
 
 
-def trial_figure(e, slices, trials, iti, p: Params, trial: float, path, bin_s: float = 0.025) -> None:
-    """Pool rates over one trial of each condition (cued, distractor and other pools)."""
+def trial_figure(e, slices, rows, p: Params, path, bin_s: float = 0.025) -> None:
+    """Pool rates over one trial of each condition (cued, distractor and other pools), with the
+    phases that show the cue (blue), the distractor (red) or only other stimuli (the reset: grey)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(trials), figsize=(4 * len(trials), 3.2), sharey=True)
+    trial = sum(float(ph.duration) for ph in p.phases)
+    fig, axes = plt.subplots(1, len(rows), figsize=(4 * len(rows), 3.2), sharey=True)
     edges = np.arange(0.0, trial + bin_s / 2, bin_s)
-    for ax, tr in zip(np.atleast_1d(axes), trials):
+    for ax, r in zip(np.atleast_1d(axes), rows):
+        t0, shown = r[f"t_{p.phases[0].name}"], r["condition"] != "none"
         for k, (a, b) in enumerate(slices):
-            m = (e["i"] >= a) & (e["i"] < b) & (e["t"] >= tr["t0"]) & (e["t"] < tr["t0"] + trial)
-            r = np.histogram(e["t"][m] - tr["t0"], bins=edges)[0] / (b - a) / bin_s
-            role = "cued" if k == tr["cue"] else ("distractor" if k == tr["dis"] and tr["cond"] != "none" else None)
-            ax.plot(edges[:-1] + bin_s / 2, r, lw=1.4 if role else 0.7,
+            m = (e["i"] >= a) & (e["i"] < b) & (e["t"] >= t0) & (e["t"] < t0 + trial)
+            rate = np.histogram(e["t"][m] - t0, bins=edges)[0] / (b - a) / bin_s
+            role = "cued" if k == r["cue"] else ("distractor" if shown and k == r["distractor"] else None)
+            other = min(set(range(len(slices))) - {r["cue"], r["distractor"]}, default=-1)
+            ax.plot(edges[:-1] + bin_s / 2, rate, lw=1.4 if role else 0.7,
                     color={"cued": "C0", "distractor": "C3"}.get(role, "0.6"),
-                    label=role or ("other pools" if k == min(set(range(len(slices))) - {tr["cue"], tr["dis"]},
-                                                              default=-1) else None))
-        ax.axvspan(iti, iti + float(p.cue), color="C0", alpha=0.12)
-        if tr["cond"] != "none":
-            d0 = iti + float(p.cue) + float(p.distractor_onset)
-            ax.axvspan(d0, d0 + float(p.distractor), color="C3", alpha=0.12)
-        ax.axvspan(0, float(p.reset), color="k", alpha=0.08)
-        ax.set(title=f"distractor: {tr['cond']}" if tr["cond"] != "none" else "no distractor",
+                    label=role or ("other pools" if k == other else None))
+        for ph in p.phases:
+            shows = set(ph.drive.values())
+            color = ("C0" if "cue" in shows else "C3" if "distractor" in shows and shown
+                     else "k" if ph.drive and not shows & {"distractor", "gate"} else None)
+            if color:
+                on = r[f"t_{ph.name}"] - t0
+                ax.axvspan(on, on + float(ph.duration), color=color, alpha=0.08 if color == "k" else 0.12)
+        ax.set(title=f"distractor: {r['condition']}" if shown else "no distractor",
                xlabel="time in trial (s)", xlim=(0, trial))
     np.atleast_1d(axes)[0].set_ylabel(f"pool rate (Hz, {bin_s * 1e3:.0f} ms bins)")
     np.atleast_1d(axes)[-1].legend(fontsize=7, loc="upper right")

@@ -13,6 +13,11 @@ Two loop styles, same bookkeeping (``loop`` in the session spec):
   ``sample_dt`` grid handles the trial boundaries (runtime backends only).
 - ``runs``: one ``run()`` per phase boundary (no latency: it would need a run per sample).
 
+Before trial 1 the session can ``settle`` (every stimulus off: start transients such as ``da``
+rising from 0 die out) and run a ``settle_tonic`` window (a first estimate of tonic dopamine).
+Phases marked ``tonic`` set ``tonic_window = 1`` on every group that has it (the MSNs' tonic
+dopamine estimate, ``plasticity.three_factor.DOPAMINE_TONIC_POST``) and 0 elsewhere.
+
 Every Brian2 object (stimuli, readouts, the operation) is built before the first run.
 """
 from __future__ import annotations
@@ -117,6 +122,7 @@ class Session:
     # -- the loop ------------------------------------------------------------------------
     def run(self) -> list[dict]:
         """Run the whole session; returns the trial rows."""
+        self._settle()
         self.obs = self.task.reset()
         self.step, self.done, self._t0 = 0, False, float(self.brain.t_run)
         max_steps = self.spec.max_trials or getattr(self.task, "max_steps", None) or self.task.n_trials
@@ -140,6 +146,22 @@ class Session:
         for stim in self.stimuli.values():
             stim.off()
         return self.rows
+
+    def _settle(self) -> None:
+        """``settle`` with every stimulus off and no tonic window, then ``settle_tonic`` as one."""
+        for stim in self.stimuli.values():
+            stim.off()
+        if self.operation is not None:
+            self.operation.active = False
+        for duration, tonic in ((self.spec.settle, 0.0), (self.spec.settle_tonic, 1.0)):
+            if float(duration) > 0:
+                for g in self._tonic:
+                    g.tonic_window = tonic
+                self.brain.run(duration)
+        for g in self._tonic:
+            g.tonic_window = 0.0
+        if self.operation is not None:
+            self.operation.active = True
 
     def _tick(self, t) -> None:
         if self.done:

@@ -29,7 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from brian2 import Hz, ms, nS
+from numbers import Real
+
+from brian2 import Hz, Quantity, ms
 
 from plasticity.params import ParamError, check_nonneg, check_positive, check_positive_int, quantity
 
@@ -46,7 +48,8 @@ class StimulusSpec:
     base: object = quantity(0 * Hz)        # rate of the units that are not driven
     n: int = 50                            # poisson: sources per pool
     p: float = 0.5                         # poisson: connection probability onto the pool's cells
-    weight: object = quantity(0.5 * nS)    # poisson: increment of the port variable per spike
+    weight: object = "0.5 nS"              # poisson: increment of the port variable per spike, in
+                                           # its units (checked against the port when built)
 
     def __post_init__(self):
         if "." not in self.port:
@@ -57,6 +60,18 @@ class StimulusSpec:
         check_nonneg(self, "rate", "base")
         if not 0.0 < self.p <= 1.0:
             raise ParamError("p", f"must be a probability in (0, 1], got {self.p}")
+        w = self.weight
+        if isinstance(w, str):
+            from brain.config import ConfigError, parse_quantity   # brain.config imports nothing of trials
+            try:
+                w = parse_quantity(w, None, "weight")
+            except ConfigError as err:
+                raise ParamError("weight", str(err).split(": ", 1)[-1]) from None
+        elif isinstance(w, bool) or not isinstance(w, (Real, Quantity)):
+            raise ParamError("weight", f"must be a quantity like '2 nS' or a number, got {w!r}")
+        if float(w) < 0:
+            raise ParamError("weight", f"must be non-negative, got {w}")
+        object.__setattr__(self, "weight", w)
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,9 @@ class SessionSpec:
     latency_window: object = quantity(20 * ms)                # the chosen pool's rate over this window
                                                               # exceeds threshold: the decision time
     max_trials: int = 0                                       # 0: the task's own length
+    settle: object = quantity(0 * ms)        # before trial 1, no stimulus: the start transients die out
+                                             # (e.g. da rising from 0 to tonic with tau_da)
+    settle_tonic: object = quantity(0 * ms)  # then a tonic window (first estimate of da_tonic)
 
 
 def check_session(s) -> None:
@@ -132,6 +150,7 @@ def check_session(s) -> None:
         for r in p.read:
             if r not in s.readouts:
                 raise ParamError(f"phases[{k}].read", f"unknown readout {r!r} (known: {', '.join(s.readouts)})")
+    check_nonneg(s, "settle", "settle_tonic")
     grid = float(s.sample_dt)
     lag = float(s.latency_window) / grid
     if lag < 1 - 1e-6 or abs(lag - round(lag)) > 1e-6:

@@ -11,7 +11,8 @@ Every object is built before the first run; presenting a stimulus only writes ra
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, Synapses
+from brian2 import Hz, NeuronGroup, Synapses, get_dimensions, get_unit
+from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from brain.config import ConfigError
 from regions.base import derive_seed
@@ -53,6 +54,10 @@ class Stimulus:
         else:
             if port.var is None:
                 raise ConfigError(f"{path}.port: port {spec.port} takes no input")
+            dim = port.group.variables[port.var].dim
+            if get_dimensions(spec.weight) is not dim:
+                what = "a plain number" if dim is DIMENSIONLESS else f"a quantity in {get_unit(dim)}"
+                raise ConfigError(f"{path}.weight: {spec.port} ({port.var}) needs {what}, got {spec.weight}")
             label = f"stim_{name}"
             self.group = NeuronGroup(spec.n * pools, "rate : Hz", threshold="rand() < rate * dt",
                                      namespace={}, name=label)

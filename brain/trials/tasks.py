@@ -320,7 +320,58 @@ class Salience(_OneStep):
         return None if self.done or self.good[self.t] < 0 else int(self.good[self.t])
 
 
-TASKS = {"bandit": Bandit, "reversal": Reversal, "goal_cued": GoalCued, "two_step": TwoStep, "salience": Salience}
+class DelayedRecall(_OneStep):
+    """Delayed recall with distractors and an input gate (Brunel & Wang 2001, Figs. 3 and 7;
+    gating after O'Reilly & Frank 2006): a cue item, a delay, and in some trials a distractor item.
+
+    Trials cycle through ``conditions``: ``none`` (no distractor), ``closed`` (a distractor with
+    the input gate closed: it must be ignored) and ``open`` (a distractor with the gate open: it
+    replaces the held item). Per trial the rng draws ``cue = rng.integers(n_items)``, then
+    ``distractor = (cue + rng.integers(1, n_items)) % n_items`` (always a different item; drawn in
+    every trial, so that the sequence does not depend on the conditions).
+
+    Observation fields: ``cue`` (the cued item), ``distractor`` (the distractor item; None in
+    ``none`` trials) and ``gate`` (0 while the distractor is presented with the gate open, else
+    None: one pool, shown or not). The choice is the recalled item; correct (reward 1) = the item
+    that should be held at the end of the delay: the distractor in ``open`` trials, else the cue.
+    ``info``: ``condition`` and ``good_action`` (that item).
+    """
+    name = "delayed_recall"
+    CONDITIONS = ("none", "closed", "open")
+    _seq = ("p", "u", "good", "cue", "distractor", "condition")
+
+    def __init__(self, n_items=4, n_trials=30, conditions=CONDITIONS, seed=None):
+        n_items = _count("n_items", n_items, 2)
+        super().__init__(_count("n_trials", n_trials), seed)
+        if isinstance(conditions, (str, bytes)) or not hasattr(conditions, "__len__") or not len(conditions):
+            raise _err("conditions", f"must be a non-empty list of {list(self.CONDITIONS)}, got {conditions!r}")
+        for c in conditions:
+            if c not in self.CONDITIONS:
+                raise _err("conditions", f"each must be one of {list(self.CONDITIONS)}, got {c!r}")
+        self.n_items, self.n_actions, self.conditions = n_items, n_items, tuple(conditions)
+        self.fields = {"cue": n_items, "distractor": n_items, "gate": 1}
+        rng = np.random.default_rng(seed)
+        cue, dis = np.empty(self.n_trials, dtype=int), np.empty(self.n_trials, dtype=int)
+        for k in range(self.n_trials):           # the draw order of the pre-engine working_memory
+            cue[k] = rng.integers(n_items)
+            dis[k] = (cue[k] + rng.integers(1, n_items)) % n_items
+        self.cue, self.distractor = cue, dis
+        self.condition = np.array([self.conditions[k % len(self.conditions)] for k in range(self.n_trials)])
+        self.good = np.where(self.condition == "open", dis, cue)
+        self.p = (np.arange(n_items)[None, :] == self.good[:, None]).astype(float)
+        self.u = np.zeros_like(self.p)
+
+    def _field_values(self, t: int) -> dict:
+        cond = self.condition[t]
+        return {"cue": int(self.cue[t]), "distractor": None if cond == "none" else int(self.distractor[t]),
+                "gate": 0 if cond == "open" else None}
+
+    def _info(self, t: int, a) -> dict:
+        return {"condition": str(self.condition[t]), "good_action": int(self.good[t])}
+
+
+TASKS = {"bandit": Bandit, "reversal": Reversal, "goal_cued": GoalCued, "two_step": TwoStep, "salience": Salience,
+         "delayed_recall": DelayedRecall}
 
 
 def make_task(kind: str, params: dict | None = None, seed=None):

@@ -188,12 +188,23 @@ def test_runs_on_numpy_backend():
 
 # -- the working_memory experiment's protocol checks ------------------------------------------
 def test_experiment_protocol_validation():
+    from brain.experiment import resolve_config
     from experiments import working_memory as wm
-    p = wm.Params()
-    assert wm._check(p, 2.5) == pytest.approx(0.25)            # inter-trial interval
-    with pytest.raises(ConfigError, match="duration"):
-        wm._check(p, 2.3)                                      # no room for the reset
-    with pytest.raises(ConfigError, match="distractor_onset"):
-        wm._check(wm.Params(distractor_onset=1.9 * second), 2.5)
-    with pytest.raises(ConfigError, match=r"experiment\.stim_p"):
-        build_config({"regions": {"pfc": {}}, "experiment": {"stim_p": 2.0}}, wm.Params)
+
+    data = resolve_config("working_memory")
+    cfg = build_config(data, wm.Params)
+    phases = cfg.experiment.phases
+    assert [ph.name for ph in phases] == ["reset", "iti", "cue", "delay", "distractor", "recall"]
+    assert sum(float(ph.duration) for ph in phases) == pytest.approx(float(cfg.duration))   # duration = one trial
+
+    def bad(**experiment):
+        return build_config({**data, "experiment": {**data["experiment"], **experiment}}, wm.Params)
+
+    with pytest.raises(ConfigError, match=r"experiment\.delay_rate_from"):
+        bad(delay_rate_from="2 s")                             # the delay-rate window must fit in the delay
+    with pytest.raises(ConfigError, match=r"experiment\.stimuli\.items\.p"):
+        bad(stimuli={**data["experiment"]["stimuli"], "items": {**data["experiment"]["stimuli"]["items"], "p": 2.0}})
+    with pytest.raises(ConfigError, match=r"experiment\.task\.type"):
+        bad(task={"type": "bandit"})
+    with pytest.raises(ConfigError, match=r"experiment\.phases"):
+        bad(phases=[ph for ph in data["experiment"]["phases"] if ph["name"] != "iti"])

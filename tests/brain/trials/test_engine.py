@@ -98,3 +98,20 @@ def test_unknown_port_and_field_name_the_path():
     bad = _spec(phases=[{"name": "cue", "duration": "20 ms", "drive": {"cue": "colour"}, "decide": "choice"}])
     with pytest.raises(ConfigError, match="colour"):
         Session(_brain(), bad, seed=1)
+
+
+def test_settle_runs_before_the_first_trial_with_every_stimulus_off():
+    b = _brain()
+    rows = Session(b, _spec(settle="30 ms", settle_tonic="20 ms", task={"type": "goal_cued", "n_trials": 3}),
+                   seed=7).run()
+    assert rows[0]["t_iti"] == pytest.approx(0.05)
+    assert b.t_run == pytest.approx(0.05 + 3 * 0.1)
+    assert all(r["choice"] == r["stimulus"] for r in rows)
+
+
+def test_poisson_weight_has_the_units_of_the_port_variable():
+    stim = {"cue": {"port": "cue.out"}, "kick": {"port": "pool.exc", "kind": "poisson", "weight": "1 mV"}}
+    with pytest.raises(ConfigError, match=r"experiment.stimuli.kick.weight: pool.exc \(g_ampa\) needs a quantity in"):
+        Session(_brain(), _spec(stimuli=stim), seed=1)
+    with pytest.raises(ConfigError, match="experiment.stimuli.kick.weight: must be non-negative"):
+        _spec(stimuli={"cue": {"port": "cue.out"}, "kick": {"port": "pool.exc", "weight": "-1 nS"}})

@@ -9,7 +9,8 @@ import pytest
 from brain.config import ConfigError
 from brain.trials.tasks import TASKS, Bandit, GoalCued, Outcome, Reversal, TwoStep, make_task, reflect
 
-KINDS = sorted(k for k in TASKS if k != "salience")   # salience: graded observations, own tests below
+KINDS = sorted(k for k in TASKS if k not in ("salience", "delayed_recall"))  # own tests below:
+# salience has graded observations, delayed_recall fields that are None in some trials
 
 
 def _play(task, policy):
@@ -270,3 +271,71 @@ def test_salience_errors_name_the_field():
         make_task("salience", {"s_low": 0.9, "s_high": 0.5}, seed=1)
     with pytest.raises(ConfigError, match="experiment.task.margin"):
         make_task("salience", {"margin": 0.5}, seed=1)
+
+
+# -- delayed recall (working memory) ------------------------------------------------------------
+def test_delayed_recall_draws_match_the_protocol():
+    """Cue, then a different distractor, drawn per trial in that order from the seed (the pre-engine
+    working_memory draws); conditions cycle none, closed, open."""
+    t = make_task("delayed_recall", {"n_items": 4, "n_trials": 300}, seed=9)
+    rng = np.random.default_rng(9)
+    for k in range(300):
+        c = int(rng.integers(4))
+        assert (t.cue[k], t.distractor[k]) == (c, (c + int(rng.integers(1, 4))) % 4)
+    assert np.all(t.distractor != t.cue)
+    assert list(t.condition[:6]) == ["none", "closed", "open"] * 2
+    assert np.allclose(np.bincount(t.cue) / 300, 0.25, atol=0.06)
+    seq = t.sequence()
+    assert np.array_equal(seq["good"], np.where(seq["condition"] == "open", seq["distractor"], seq["cue"]))
+    assert _same(seq, make_task("delayed_recall", {"n_items": 4, "n_trials": 300}, seed=9).sequence())
+    assert not _same(seq, make_task("delayed_recall", {"n_items": 4, "n_trials": 300}, seed=10).sequence())
+
+
+def test_delayed_recall_observation_and_outcome():
+    t = make_task("delayed_recall", {"n_items": 3, "n_trials": 7, "conditions": ["none", "closed", "open"]}, seed=4)
+    assert t.fields == {"cue": 3, "distractor": 3, "gate": 1} and t.n_actions == 3
+    obs, seen = t.reset(), []
+    while True:
+        cond = t.condition[obs["trial"]]
+        assert 0 <= obs["cue"] < 3 and set(obs) == {"trial", *t.fields}
+        if cond == "none":
+            assert obs["distractor"] is None and obs["gate"] is None
+        else:
+            assert obs["distractor"] != obs["cue"] and 0 <= obs["distractor"] < 3
+            assert obs["gate"] == (0 if cond == "open" else None)
+        held = obs["distractor"] if cond == "open" else obs["cue"]
+        assert t.correct_action() == held
+        wrong = (held + 1) % 3
+        out = t.step(wrong if obs["trial"] % 2 else held)
+        assert out.correct == (obs["trial"] % 2 == 0) and out.reward == float(out.correct)
+        assert out.info == {"condition": cond, "good_action": held}
+        seen.append(cond)
+        obs = out.observation
+        if out.done:
+            break
+    assert seen == ["none", "closed", "open"] * 2 + ["none"] and t.correct_action() is None
+    with pytest.raises(RuntimeError):
+        t.step(0)
+    t.reset()
+    assert not t.step(None).correct                               # a no-recall is never correct
+    with pytest.raises(ValueError):
+        t.step(3)
+
+
+def test_delayed_recall_conditions_subset_and_replay():
+    t = make_task("delayed_recall", {"n_trials": 5, "conditions": ["open"]}, seed=2)
+    assert set(t.condition) == {"open"} and np.array_equal(t.good, t.distractor)
+    first = [(o.observation, o.correct) for o in _play(t, lambda task, o, k: k % 4)]
+    assert first == [(o.observation, o.correct) for o in _play(t, lambda task, o, k: k % 4)]
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"n_items": 1}, "experiment.task.n_items"),
+    ({"n_trials": 0}, "experiment.task.n_trials"),
+    ({"conditions": []}, "experiment.task.conditions"),
+    ({"conditions": "none"}, "experiment.task.conditions"),
+    ({"conditions": ["none", "half-open"]}, "experiment.task.conditions"),
+])
+def test_delayed_recall_errors_name_the_field(params, match):
+    with pytest.raises(ConfigError, match=match):
+        make_task("delayed_recall", params, seed=1)
