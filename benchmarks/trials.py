@@ -1,8 +1,10 @@
 """Cost of a closed-loop session: overhead per decision point and real-time factor.
 
 The reversal_learning brain (its default config) on cython runs ``--trials`` trials of the task,
-then a fresh brain of the same config runs the same simulated time straight through (one run(),
-the cue at the session's mean rate: cue duration / trial duration of its full rate).
+then a fresh brain of the same config runs the same simulated time straight through: one run()
+in which the session's cue and reward are replayed in-graph (TimedArrays read by run_regularly),
+so that the activity is the same and only the decision points differ (legacy: the cue at the
+session's mean rate).
 ``overhead_ms_per_boundary`` = (wall of the session - wall straight through) / trials: what one
 decision point (one trial's bookkeeping) costs. ``realtime_factor`` = simulated s / wall s of the
 session. Loops (``--loop``):
@@ -46,21 +48,21 @@ def _brain(backend: str, loop: str, trials: int):
     return Brain(cfg, be, record=False), p, be
 
 
-def session(backend: str, loop: str, trials: int) -> tuple[float, float]:
-    """Wall time and simulated time of ``trials`` trials (warm-up excluded)."""
+def session(backend: str, loop: str, trials: int) -> tuple[float, float, list]:
+    """Wall time, simulated time and rows of ``trials`` trials (warm-up excluded)."""
     from brian2 import ms
     from brain.trials.engine import Session
     b, p, be = _brain(backend, loop, trials)
     if loop == "legacy":
-        return _legacy(b, p, trials)
+        return (*_legacy(b, p, trials), None)
     s = Session(b, p, seed=1)
     b.run(50 * ms)
     t0, w0 = b.t_run, time.perf_counter()
-    s.run()
+    rows = s.run()
     wall = time.perf_counter() - w0
     sim = b.t_run - t0
     be.close()
-    return wall, sim
+    return wall, sim, [dict(r, t_start=t0) for r in rows]
 
 
 def _legacy(b, p, trials: int) -> tuple[float, float]:
@@ -98,13 +100,43 @@ def _legacy(b, p, trials: int) -> tuple[float, float]:
     return time.perf_counter() - w0, b.t_run - t_start
 
 
-def straight(backend: str, sim: float) -> float:
-    from brian2 import ms, second
+def straight(backend: str, sim: float, rows: list | None) -> float:
+    """The same simulated time in one run() with the session's drive replayed in-graph.
+
+    With ``rows`` (an engine session), the cue and the reward are switched exactly as in the
+    session by ``run_regularly`` operations reading TimedArrays (compiled, on the 10 ms grid): the
+    activity is the session's, only the Python decision points are missing. Without (legacy), the
+    cue runs at the session's mean rate.
+    """
+    import numpy as np
+    from brian2 import Hz, TimedArray, ms, second
+    from brain.trials.engine import Session
     b, p, be = _brain(backend, "operation", 2)
-    cue = sum(float(ph.duration) for ph in p.phases if "cue" in ph.drive)
-    trial = sum(float(ph.duration) for ph in p.phases)
-    b.region("cue").set_salience([cue / trial])   # the session's mean cue drive, constant
-    b.run(50 * ms)
+    s = Session(b, p, seed=1)                 # the same objects (stimuli, readouts); never run
+    if rows:
+        grid, t0 = 0.01, rows[0]["t_start"]
+        n = int(round(sim / grid)) + 1
+        cue, rew = np.zeros(n), np.zeros(n)
+        cue_len = float(next(ph.duration for ph in p.phases if ph.name == "cue"))
+        out_len = float(next(ph.duration for ph in p.phases if ph.name == "outcome"))
+        for r in rows:
+            a = int(round((r["t_cue"] - t0) / grid))
+            cue[a:a + int(round(cue_len / grid))] = 1.0
+            a = int(round((r["t_outcome"] - t0) / grid))
+            rew[a:a + int(round(out_len / grid))] = r["reward"]
+        cue_rate, rew_rate = float(p.stimuli["cue"].rate), float(p.stimuli["reward"].rate)
+        t_off = 0.05 * second                 # the replay starts after the warm-up
+        cue_ta = TimedArray(cue * cue_rate * Hz, dt=grid * second, name="bench_cue")
+        rew_ta = TimedArray(rew * rew_rate * Hz, dt=grid * second, name="bench_rew")
+        for group, ta in ((s.stimuli["cue"].group, cue_ta), (s.stimuli["reward"].group, rew_ta)):
+            group.namespace[ta.name] = ta
+            b.add(group.run_regularly(f"rate = {ta.name}(t - {float(t_off)!r} * second)", dt=grid * second,
+                                      when="start"))
+    else:
+        cue_frac = sum(float(ph.duration) for ph in p.phases if "cue" in ph.drive) / \
+            sum(float(ph.duration) for ph in p.phases)
+        b.region("cue").set_salience([cue_frac])
+    b.run(50 * ms)                            # compiles everything, including the replay
     w0 = time.perf_counter()
     b.run(sim * second)
     wall = time.perf_counter() - w0
@@ -121,8 +153,8 @@ def main(argv=None) -> int:
     if a.trials < 2:
         print("trials.py: --trials: must be >= 2", file=sys.stderr)
         return 2
-    wall, sim = session(a.backend, a.loop, a.trials)
-    ref = straight(a.backend, sim)
+    wall, sim, rows = session(a.backend, a.loop, a.trials)
+    ref = straight(a.backend, sim, rows)
     print(json.dumps({"benchmark": "trials", "brain": "reversal_learning", "backend": a.backend, "loop": a.loop,
                       "trials": a.trials, "simulated_s": round(sim, 3), "wall_session_s": round(wall, 3),
                       "wall_straight_s": round(ref, 3),

@@ -41,6 +41,8 @@ acc_after_reversal : same, last ``n_window`` trials of the session (new 0.8 acti
 trials_to_criterion_after_reversal : trials after the reversal until the new 0.8 action is
     chosen in ``criterion`` of a sliding ``n_crit`` trials (NaN if never).
 no_choice_rate : fraction of trials with no thalamic pool above threshold.
+multi_selection_rate : fraction of trials with both thalamic pools above threshold (the basal
+    ganglia did not select; the choice is then the higher rate).
 reward_rate : fraction of rewarded trials; good_action_first : the 0.8 action before the reversal
     (drawn from the seed, so that an initial bias of the network helps on some seeds only).
 latency_ms : mean time from cue onset until the chosen pool's rate over 20 ms exceeds threshold.
@@ -135,6 +137,8 @@ def run(ctx) -> dict[str, float]:
         "acc_after_reversal": float(correct[-p.n_window:].mean()),
         "trials_to_criterion_after_reversal": _criterion(correct[n_before:], p.n_crit, p.criterion),
         "no_choice_rate": float(np.mean(choice < 0)),
+        "multi_selection_rate": float(np.mean((np.stack([col("choice0_cue_hz"), col("choice1_cue_hz")], 1)
+                                               > float(p.readouts["choice"].threshold)).sum(1) > 1)),
         "reward_rate": float(rewarded.mean()),
         "good_action_first": float(rows[0]["good_action"]),
         "da_burst_hz": float(burst.mean()) if len(burst) else float("nan"),

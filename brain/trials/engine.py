@@ -76,7 +76,9 @@ class Session:
             if brain.backend.standalone:
                 raise ConfigError("experiment.loop: 'operation' needs a runtime backend (numpy, cython)")
             self.operation = NetworkOperation(self._tick, dt=spec.sample_dt, when="start", name="trial_engine")
+            self.operation.active = False          # only during run(): other runs of the brain are left alone
             brain.add(self.operation)
+        self.done = True
 
     # -- construction --------------------------------------------------------------------
     def _field_pools(self, stim: str) -> int:
@@ -130,7 +132,11 @@ class Session:
         self._new_row()
         if self.operation is not None:
             # the last trial's end falls on the run's end, where no operation runs: handled after it
-            self.brain.run(max_steps * self.trial_steps * self.dt * second)
+            self.operation.active = True
+            try:
+                self.brain.run(max_steps * self.trial_steps * self.dt * second)
+            finally:
+                self.operation.active = False
             self.brain.t_run = float(self.brain.network.t / second)   # a task that ended early stopped it
             if not self.done:
                 self._process(self.trial_steps)
@@ -151,8 +157,6 @@ class Session:
         """``settle`` with every stimulus off and no tonic window, then ``settle_tonic`` as one."""
         for stim in self.stimuli.values():
             stim.off()
-        if self.operation is not None:
-            self.operation.active = False
         for duration, tonic in ((self.spec.settle, 0.0), (self.spec.settle_tonic, 1.0)):
             if float(duration) > 0:
                 for g in self._tonic:
@@ -160,8 +164,6 @@ class Session:
                 self.brain.run(duration)
         for g in self._tonic:
             g.tonic_window = 0.0
-        if self.operation is not None:
-            self.operation.active = True
 
     def _tick(self, t) -> None:
         if self.done:

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from brian2 import ms
 
 from brain.backends import configure
 from brain.brain import Brain
@@ -115,3 +116,13 @@ def test_poisson_weight_has_the_units_of_the_port_variable():
         Session(_brain(), _spec(stimuli=stim), seed=1)
     with pytest.raises(ConfigError, match="experiment.stimuli.kick.weight: must be non-negative"):
         _spec(stimuli={"cue": {"port": "cue.out"}, "kick": {"port": "pool.exc", "weight": "-1 nS"}})
+
+
+def test_runs_outside_the_session_leave_it_alone():
+    b = _brain()
+    s = Session(b, _spec(task={"type": "goal_cued", "n_trials": 2}), seed=7)
+    b.run(30 * ms)                               # before: the operation is inactive
+    rows = s.run()
+    assert len(rows) == 2 and rows[0]["t_iti"] == pytest.approx(0.03)
+    b.run(30 * ms)                               # after: nothing more is logged
+    assert len(rows) == 2
