@@ -130,8 +130,8 @@ def run(ctx) -> dict[str, float]:
     col = lambda key: np.array([r.get(key, np.nan) for r in rows], dtype=float)  # noqa: E731
     correct, rewarded, choice = col("correct") > 0, col("reward") > 0, col("choice").astype(int)
     last = slice(n_before - p.n_window, n_before)
-    burst = col("da_outcome_hz")[last][rewarded[last]]
-    dip = col("da_outcome_hz")[last][~rewarded[last]]
+    da_out, latency = col("da_outcome_hz")[last], col("latency_ms")
+    burst, dip = da_out[rewarded[last]], da_out[~rewarded[last]]
     metrics = {
         "acc_before_reversal": float(correct[last].mean()),
         "acc_after_reversal": float(correct[-p.n_window:].mean()),
@@ -143,7 +143,7 @@ def run(ctx) -> dict[str, float]:
         "good_action_first": float(rows[0]["good_action"]),
         "da_burst_hz": float(burst.mean()) if len(burst) else float("nan"),
         "da_dip_hz": float(dip.mean()) if len(dip) else float("nan"),
-        "latency_ms": float(np.nanmean(col("latency_ms"))) if np.isfinite(col("latency_ms")).any() else float("nan"),
+        "latency_ms": float(np.nanmean(latency)) if np.isfinite(latency).any() else float("nan"),
     }
     tonic = [ph.name for ph in p.phases if ph.tonic and "da" in ph.read]
     if tonic:

@@ -127,8 +127,8 @@ class Session:
         self._settle()
         self.obs = self.task.reset()
         self.step, self.done, self._t0 = 0, False, float(self.brain.t_run)
-        max_steps = self.spec.max_trials or getattr(self.task, "max_steps", None) or self.task.n_trials
-        self._max_steps = max_steps
+        self._max_steps = max_steps = (self.spec.max_trials or getattr(self.task, "max_steps", None)
+                                       or self.task.n_trials)
         self._new_row()
         if self.operation is not None:
             # the last trial's end falls on the run's end, where no operation runs: handled after it
@@ -146,7 +146,7 @@ class Session:
             while not self.done:
                 for a, b in zip(grid[:-1], grid[1:]):
                     self.brain.run((b - a) * self.dt * second)
-                    self._process(b if b < self.trial_steps else self.trial_steps)
+                    self._process(b)
                     if self.done:
                         break
         for stim in self.stimuli.values():
@@ -179,7 +179,7 @@ class Session:
             ph = phases[k]
             if kind == "end":
                 self._end_phase(ph, now)
-            elif kind == "start" and pos < self.trial_steps:
+            elif kind == "start":
                 self._start_phase(ph, now)
             elif kind == "mark":
                 for r in ph.read:
@@ -189,16 +189,7 @@ class Session:
         if pos == self.trial_steps:
             self._end_trial()
             if not self.done:
-                for kind, k in self._schedule.get(0, ()):
-                    if kind == "start":
-                        self._process_start(k, now)
-
-    def _process_start(self, k: int, now: float) -> None:
-        ph = self.spec.phases[k]
-        self._start_phase(ph, now)
-        if ph.read and float(ph.read_from) == 0:
-            for r in ph.read:
-                self.readouts[r].mark(now)
+                self._process(0)          # the next trial starts at the same instant
 
     def _start_phase(self, ph, now: float) -> None:
         self.row[f"t_{ph.name}"] = round(now, 6)
@@ -222,10 +213,9 @@ class Session:
             self._samples = [(now, self.readouts[ph.decide].counts())]
 
     def _end_phase(self, ph, now: float) -> None:
-        for r in ph.read:
-            ro = self.readouts[r]
-            rates = ro.rates(now)
-            if ro.pools == 1:
+        read = {r: self.readouts[r].rates(now) for r in ph.read}     # the deciding readout is among them
+        for r, rates in read.items():
+            if self.readouts[r].pools == 1:
                 self.row[f"{r}_{ph.name}_hz"] = float(rates[0])
             else:
                 for k, v in enumerate(rates):
@@ -233,7 +223,7 @@ class Session:
         if ph.decide:
             ro = self.readouts[ph.decide]
             self._samples.append((now, ro.counts()))
-            choice = ro.winner(ro.rates(now))
+            choice = ro.winner(read[ph.decide])
             self.outcome = self.task.step(choice)
             self.row.update(choice=-1 if choice is None else choice, no_choice=int(choice is None),
                             latency_ms=self._latency(ro, choice, ph), reward=float(self.outcome.reward),

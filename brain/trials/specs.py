@@ -36,6 +36,14 @@ from brian2 import Hz, Quantity, ms
 from plasticity.params import ParamError, check_nonneg, check_positive, check_positive_int, quantity
 
 
+def _check_port_pools(spec) -> None:
+    """``port`` is ``region.port``; ``pools`` >= 0 (stimuli and readouts)."""
+    if "." not in spec.port:
+        raise ParamError("port", f"must be 'region.port', got {spec.port!r}")
+    if spec.pools < 0:
+        raise ParamError("pools", f"must be >= 0, got {spec.pools}")
+
+
 @dataclass(frozen=True)
 class StimulusSpec:
     """One stimulus: ``rate`` sets the ``rate`` of the port's (input-region) units, ``poisson`` adds
@@ -52,10 +60,7 @@ class StimulusSpec:
                                            # its units (checked against the port when built)
 
     def __post_init__(self):
-        if "." not in self.port:
-            raise ParamError("port", f"must be 'region.port', got {self.port!r}")
-        if self.pools < 0:
-            raise ParamError("pools", f"must be >= 0, got {self.pools}")
+        _check_port_pools(self)
         check_positive_int(self, "n")
         check_nonneg(self, "rate", "base")
         if not 0.0 < self.p <= 1.0:
@@ -84,10 +89,7 @@ class ReadoutSpec:
     threshold: object = quantity(20 * Hz)  # a choice needs its pool's rate above this
 
     def __post_init__(self):
-        if "." not in self.port:
-            raise ParamError("port", f"must be 'region.port', got {self.port!r}")
-        if self.pools < 0:
-            raise ParamError("pools", f"must be >= 0, got {self.pools}")
+        _check_port_pools(self)
         check_nonneg(self, "threshold")
 
 
