@@ -97,7 +97,7 @@ class RunContext:
             return None
         path = Path(self.out) / "trials.csv"
         write_trials_csv(path, self.trials)
-        if figures_on:
+        if figures_on and any("choice" in row for row in self.trials):   # presentations have no curve
             (Path(self.out) / "figures").mkdir(parents=True, exist_ok=True)
             figures.learning_curve(self.trials, Path(self.out) / "figures" / "learning_curve.png", window)
         return path

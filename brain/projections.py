@@ -40,8 +40,14 @@ def build_projection(cfg, pre: Region, post: Region, seed: int) -> Synapses:
     syn = make_synapses(spec, src.group, dst.group, target_var=dst.var, weight=cfg.weight, name=name,
                         delay=cfg.delay)
     rng = np.random.default_rng(derive_seed(seed, cfg.label))
-    i, j = random_pairs(len(src.group), len(dst.group), cfg.p, rng,
-                        autapses=cfg.autapses or src.group is not dst.group)
+    if src.cells is not None:
+        raise ConfigError(f"{path}.source: port {cfg.source!r} of {pre.name!r} is an input port (a set of cells)")
+    i, j = random_pairs(len(src.group), dst.size, cfg.p, rng,
+                        autapses=cfg.autapses or src.group is not dst.group or dst.cells is not None)
+    j = dst.target_index(j)
+    if dst.cells is not None and src.group is dst.group and not cfg.autapses:
+        keep = i != j
+        i, j = i[keep], j[keep]
     connect(syn, i, j)
     if len(i):
         syn.w = np.clip(cfg.w_init * (1.0 + cfg.w_jitter * rng.standard_normal(len(i))), 0.0, None)

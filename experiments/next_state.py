@@ -69,10 +69,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, ms, nS, second
+from brian2 import Hz, ms, nS
 
 from brain.config import ConfigError
-from brain.trials.windows import PatternDrive, active_cells, bins, random_patterns, state_onsets, stdp_hippocampus
+from brain.trials.engine import Session
+from brain.trials.specs import PhaseSpec, ReadoutSpec, SessionSpec, check_phases
+from brain.trials.tasks import Presentation
+from brain.trials.windows import cell_drive, random_patterns, state_onsets, stdp_hippocampus
 from plasticity.params import (check_choice, check_nonneg, check_positive, check_positive_int,
                                check_probability, quantity)
 from regions.base import derive_seed
@@ -132,51 +135,48 @@ def run(ctx) -> dict[str, float]:
         actions = random_patterns(A, n3, m, rng)
         codes = np.array([states[s] | actions[a] for s, a in pairs])
 
-    ca3 = PatternDrive(brain, f"{p.region}.ca3", p.w_drive, p.rate_store, name="drive_ca3")
-    ec = PatternDrive(brain, f"{p.region}.ec", p.w_drive, p.rate_ec, name="drive_ec")
-    mons = {k: brain.monitors[f"{p.region}.{k}"] for k in ("ca3", "ca1")}
+    spec = SessionSpec(
+        stimuli={"ca3": cell_drive(f"{p.region}.ca3", n3, p.w_drive, p.rate_store),
+                 "ec": cell_drive(f"{p.region}.ec", n_ec, p.w_drive, p.rate_ec)},
+        readouts={"ca3": ReadoutSpec(port=f"{p.region}.ca3", keep="spikes"),
+                  "ca1": ReadoutSpec(port=f"{p.region}.ca1", keep="cells")},
+        phases=(PhaseSpec("sa", p.t_state, drive={"ca3": "code"}),
+                PhaseSpec("next", p.t_state, drive={"ca3": "next3", "ec": "next_ec"}),
+                *((PhaseSpec("gap", p.t_gap),) if float(p.t_gap) > 0 else ())),
+        settle=p.t_gap, sample_dt=5 * ms, latency_window=5 * ms)
+    check_phases(spec, spec.phases, "phases")
+    fields = {"code": n3, "next3": n3, "next_ec": n_ec}
 
-    # 1. experience: code(s, a), then T[s, a] (CA3 and EC), then silence; table rows: 0 silent,
-    #    1..len(pairs) the codes, len(pairs)+1.. the states
-    bin_dt = 10 * ms
-    n_st, n_gap = bins(p.t_state, bin_dt), bins(p.t_gap, bin_dt)
-    rows3, rows_ec = [0] * n_gap, [0] * n_gap
-    for k in rng.permutation(len(pairs)):
-        nxt = 1 + T[pairs[k]]
-        rows3 += [1 + k] * n_st + [len(pairs) + nxt] * n_st + [0] * n_gap
-        rows_ec += [0] * n_st + [nxt] * n_st + [0] * n_gap
-    ca3.set_schedule(np.vstack([np.zeros(n3), codes, states]), np.asarray(rows3), bin_dt)
-    ec.set_schedule(np.vstack([np.zeros(n_ec), ec_states]), np.asarray(rows_ec), bin_dt)
+    # 1. experience (learning on): t_gap of silence, then per pair code(s, a), T[s, a] (CA3 and EC), silence
+    order = rng.permutation(len(pairs))
+    items = [{"code": codes[k], "next3": states[T[pairs[k]]], "next_ec": ec_states[T[pairs[k]]]} for k in order]
+    labels = [{"state": pairs[k][0], "action": pairs[k][1], "next_state": int(T[pairs[k]])} for k in order]
     hc.reset_activity()
     brain.set_plastic(True)
-    for d in (ca3, ec):
-        d.group.offset = float(brain.network.t) * second
-    brain.run(len(rows3) * bin_dt)
-    for d in (ca3, ec):
-        d.group.offset = -1e6 * second
+    session = Session(brain, spec, task=Presentation(items, fields, labels), rows=ctx.trials, log=ctx.log)
+    session.run()
     brain.set_plastic(False)
 
-    # 2. prediction trials
-    def trial(cue):
-        """Active CA3 and CA1 cells after the cue, and the CA3 spikes then (times from the cue onset)."""
-        hc.reset_activity()
-        start, t0 = {k: mon.num_spikes for k, mon in mons.items()}, float(brain.network.t)
-        ca3.set(np.flatnonzero(cue), p.rate_cue)
-        brain.run(p.t_cue)
-        ca3.set()
-        brain.run(p.t_pred)
-        t_read, t_end = t0 + float(p.t_cue), float(brain.network.t)
-        act = {k: active_cells(mon, start[k], t_read, t_end, len(mon.source)) for k, mon in mons.items()}
-        i, t = np.asarray(mons["ca3"].i[start["ca3"]:]), np.asarray(mons["ca3"].t[start["ca3"]:] / second)
-        keep = t >= t_read
-        return act, i[keep], t[keep] - t0
+    # 2. prediction trials (learning off): cue code(s, a) for t_cue, read CA3 and CA1 for t_pred
+    level = float(p.rate_cue / p.rate_store) if float(p.rate_store) > 0 else 0.0
+    cues = [{"code": codes[k] * level} for k in range(len(pairs)) for _ in range(p.n_cue)]
+    labels = [{"state": s, "action": a, "next_state": int(T[s, a])} for s, a in pairs for _ in range(p.n_cue)]
+    predict = (PhaseSpec("cue", p.t_cue, drive={"ca3": "code"}, reset=(p.region,)),
+               PhaseSpec("pred", p.t_pred, read=("ca3", "ca1")))
+    first = len(session.rows)
+    session.run(Presentation(cues, fields, labels), phases=predict, settle=False)
+    trials = []
+    for row, win in zip(session.rows[first:], session.windows[first:]):
+        i, t = win["ca3_pred"]
+        trials.append(({"ca3": np.bincount(i, minlength=n3) > 0, "ca1": win["ca1_pred"] > 0}, i,
+                       t - row["t_cue"]))
 
     res = {k: [] for k in ("hit3", "hit1", "own3", "own1", "other_a", "other1", "lat")}
     ca1_scores = np.zeros((len(pairs), S))
     for k, (s, a) in enumerate(pairs):
         cand = states & ~codes[k]
-        for _ in range(p.n_cue):
-            act, i, t = trial(codes[k])
+        for r in range(p.n_cue):
+            act, i, t = trials[k * p.n_cue + r]
             sc3 = (cand & act["ca3"]).sum(1) / np.maximum(cand.sum(1), 1)
             sc1 = (ec_states & act["ca1"]).sum(1) / m_ec
             ca1_scores[k] += sc1 / p.n_cue

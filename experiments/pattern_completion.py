@@ -88,15 +88,18 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, ms, nS, second
+from brian2 import Hz, ms, nS
 
 from brain.config import ConfigError
-from brain.trials.windows import PatternDrive, active_cells, random_patterns
+from brain.trials.engine import Session
+from brain.trials.specs import PhaseSpec, ReadoutSpec, SessionSpec, check_phases
+from brain.trials.tasks import Presentation
+from brain.trials.windows import cell_drive, random_patterns
 from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.base import derive_seed
 from regions.hippocampus_circuit import cosine_overlap
 
-BACKENDS = ("numpy", "cython")     # closed loop: recall tests are read and reset between run() calls
+BACKENDS = ("numpy", "cython")     # closed loop: storage blocks and recall tests on the trial engine
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def run(ctx) -> dict[str, float]:
         raise ConfigError(f"experiment.region: no region {p.region!r} in regions")
     brain = ctx.brain()
     hc = brain.regions[p.region]
-    n3, n_ec, n_dg = len(hc.groups["ca3"]), len(hc.groups["ec"]), len(hc.groups["dg"])
+    n3, n_ec = len(hc.groups["ca3"]), len(hc.groups["ec"])
     rng = np.random.default_rng(derive_seed(ctx.seed, "pattern_completion"))
     m = max(1, int(round(p.coding_level * n3)))
     m_ec = max(1, int(round(p.ec_coding * n_ec)))
@@ -158,44 +161,59 @@ def run(ctx) -> dict[str, float]:
     pats = random_patterns(p_max, n3, m, rng)
     ec_pats = random_patterns(p_max, n_ec, m_ec, rng)
 
-    ca3_drive = PatternDrive(brain, f"{p.region}.ca3", p.w_drive, p.rate_store, name="drive_ca3")
-    ec_drive = PatternDrive(brain, f"{p.region}.ec", p.w_drive, p.rate_ec, name="drive_ec")
-    mons = {k: brain.monitors[f"{p.region}.{k}"] for k in ("ca3", "ec", "dg", "ca1")}
+    spec = SessionSpec(
+        stimuli={"ca3": cell_drive(f"{p.region}.ca3", n3, p.w_drive, p.rate_store),
+                 "ec": cell_drive(f"{p.region}.ec", n_ec, p.w_drive, p.rate_ec)},
+        readouts={k: ReadoutSpec(port=f"{p.region}.{k}", keep="cells") for k in ("dg", "ca3", "ca1")},
+        phases=(PhaseSpec("sep", p.t_sep, drive={"ec": "ec"}, read=("dg",), reset=(p.region,)),),
+        sample_dt=1 * ms, latency_window=1 * ms)
+    store = (PhaseSpec("store", p.t_store, drive={"ca3": "ca3", "ec": "ec"}),
+             *((PhaseSpec("isi", p.t_isi),) if float(p.t_isi) > 0 else ()))
+    recall = (PhaseSpec("cue", p.t_cue, drive={"ca3": "ca3"}, read=("ca3", "ca1"), read_from=p.t_read,
+                        reset=(p.region,)),)
+    for phases in (spec.phases, store, recall):
+        check_phases(spec, phases, "phases")
+    fields = {"ca3": n3, "ec": n_ec}
+    session = Session(brain, spec, task=Presentation([{}], fields), rows=ctx.trials, log=ctx.log)
 
-    def trial(duration, t_read, drives):
-        """Reset, drive ``[(PatternDrive, cells, rate)]`` for ``duration``; active sets per population."""
-        hc.reset_activity()
-        for d, cells, rate in drives:
-            d.set(cells, rate)
-        start = {k: mon.num_spikes for k, mon in mons.items()}
-        t0 = float(brain.network.t)
-        brain.run(duration)
-        for d, _, _ in drives:
-            d.set()
-        sizes = {"ca3": n3, "ec": n_ec, "dg": n_dg, "ca1": n_ec}
-        return {k: active_cells(mon, start[k], t0 + float(t_read), t0 + float(duration), sizes[k])
-                for k, mon in mons.items()}
+    def present(items, labels, phases) -> list[dict]:
+        """Run one trial per item with ``phases``; the windows the readouts kept, per trial."""
+        first = len(session.rows)
+        session.run(Presentation(items, fields, labels), phases=phases, settle=False)
+        return session.windows[first:]
 
-    # 1. DG pattern separation (learning off, no memories yet)
+    def ec_vector(cells):
+        v = np.zeros(n_ec)
+        v[cells] = 1.0
+        return v
+
+    # 1. DG pattern separation (learning off, no memories yet): pairs of EC patterns sharing a
+    #    fraction s of their cells; for the first s, the first pattern again (the noise floor)
     brain.set_plastic(False)
     metrics: dict[str, float] = {}
-    ins, outs, dg_levels, same = [], [], [], []
+    items, labels, pairs = [], [], []
     for s in p.sep_overlaps:
-        gi, go = [], []
         for _ in range(p.n_sep_pairs):
             a = rng.choice(n_ec, m_ec, replace=False)
             keep = a[:int(round(s * m_ec))]
             rest = np.setdiff1d(np.arange(n_ec), a)
             b = np.concatenate([keep, rng.choice(rest, m_ec - len(keep), replace=False)])
-            codes = [trial(p.t_sep, 0 * ms, [(ec_drive, cells, p.rate_ec)])["dg"] for cells in (a, b)]
-            if s == p.sep_overlaps[0]:      # the same input again: the trial-to-trial noise floor
-                same.append(cosine_overlap(codes[0], trial(p.t_sep, 0 * ms, [(ec_drive, a, p.rate_ec)])["dg"]))
-            va, vb = np.zeros(n_ec, bool), np.zeros(n_ec, bool)
-            va[a], vb[b] = True, True
-            gi.append(cosine_overlap(va, vb))
-            go.append(cosine_overlap(*codes))
-            dg_levels += [c.mean() for c in codes]
-        ins += gi
+            again = s == p.sep_overlaps[0]
+            pairs.append((s, len(items), a, b, again))
+            items += [{"ec": ec_vector(a)}, {"ec": ec_vector(b)}] + ([{"ec": ec_vector(a)}] if again else [])
+            labels += [{"test": "separation", "ec_overlap": s}] * (3 if again else 2)
+    dg = [w["dg_sep"] > 0 for w in present(items, labels, spec.phases)]
+    ins, outs, dg_levels, same = [], [], [], []
+    for s in p.sep_overlaps:
+        go = []
+        for s_, k, a, b, again in pairs:
+            if s_ != s:
+                continue
+            if again:
+                same.append(cosine_overlap(dg[k], dg[k + 2]))
+            ins.append(cosine_overlap(ec_vector(a) > 0, ec_vector(b) > 0))
+            go.append(cosine_overlap(dg[k], dg[k + 1]))
+            dg_levels += [dg[k].mean(), dg[k + 1].mean()]
         outs += go
         metrics[f"dg_overlap_at_{int(round(100 * s))}"] = float(np.mean(go))
     metrics["ec_overlap_in"] = float(np.mean(ins))
@@ -205,14 +223,8 @@ def run(ctx) -> dict[str, float]:
     metrics["dg_overlap_same"] = float(np.mean(same))
     metrics["separation_gain_vs_noise"] = metrics["separation_gain"] / max(metrics["dg_overlap_same"], 1e-12)
 
-    # 2./3. storage in blocks, recall after each block
-    bin_dt = 10 * ms
-    n_store = int(round(float(p.t_store / bin_dt)))
-    n_isi = int(round(float(p.t_isi / bin_dt)))
-    rows = np.concatenate([[k + 1] * n_store + [0] * n_isi for k in range(p_max)] + [[0]])
-    ca3_drive.set_schedule(np.vstack([np.zeros(n3), pats]), rows, bin_dt)
-    ec_drive.set_schedule(np.vstack([np.zeros(n_ec), ec_pats]), rows, bin_dt)
-    t_per = float((n_store + n_isi) * bin_dt)
+    # 2./3. storage in blocks (learning on), recall tests after each block (learning off)
+    level = float(p.rate_cue / p.rate_store) if float(p.rate_store) > 0 else 0.0
     results: dict[tuple[int, float], list] = {}
     stored, fails, capacity, above = 0, 0, 0, float("nan")
     fill = {}
@@ -222,34 +234,33 @@ def run(ctx) -> dict[str, float]:
     for load in p.loads:
         hc.reset_activity()
         brain.set_plastic(True)
-        for d in (ca3_drive, ec_drive):
-            d.group.offset = float(brain.network.t) * second - stored * t_per * second
-        brain.run((load - stored) * t_per * second)
-        for d in (ca3_drive, ec_drive):
-            d.group.offset = -1e6 * second         # schedule past its end (row 0) during tests
+        present([{"ca3": pats[k].astype(float), "ec": ec_pats[k].astype(float)} for k in range(stored, load)],
+                [{"test": "store", "pattern": k} for k in range(stored, load)], store)
         brain.set_plastic(False)
         stored = load
         W = hc.recurrent_weights()
         fill[load] = float(np.mean(W[~np.eye(n3, dtype=bool)] > 0.5))
         fracs = p.cue_fractions if load in p.fig_loads or load == light else (0.5,)
+        tests, cues = [], []
         for f in sorted(set(fracs) | {0.5}):
             for k in rng.choice(load, min(p.n_test, load), replace=False):
-                on = np.flatnonzero(pats[k])
-                cued = rng.choice(on, max(1, int(round(f * m))), replace=False)
-                act = trial(p.t_cue, p.t_read, [(ca3_drive, cued, p.rate_cue)])
-                a3 = act["ca3"]
-                mask = pats[k].copy()
-                mask[cued] = False
-                results.setdefault((load, f), []).append(
-                    (_recall_overlap(a3, pats[k]), (a3 & mask).sum() / max(mask.sum(), 1), (a3 & ~pats[k]).sum()))
-                if load == light and f == 0.5:
-                    rand = np.zeros(n3, bool)
-                    rand[rng.choice(n3, m, replace=False)] = True
-                    energies["stored"].append(hc.energy(pats[k], W))
-                    energies["recalled"].append(hc.energy(a3, W))
-                    energies["random"].append(hc.energy(rand, W))
-                    ec_vec = ec_pats[k]
-                    ca1_read.append(cosine_overlap(act["ca1"], ec_vec))
+                cued = rng.choice(np.flatnonzero(pats[k]), max(1, int(round(f * m))), replace=False)
+                tests.append((f, int(k), cued))
+                cues.append({"ca3": np.isin(np.arange(n3), cued) * level})
+        wins = present(cues, [{"test": "recall", "pattern": k, "cue_fraction": f} for f, k, _ in tests], recall)
+        for (f, k, cued), win in zip(tests, wins):
+            a3, a1 = win["ca3_cue"] > 0, win["ca1_cue"] > 0
+            mask = pats[k].copy()
+            mask[cued] = False
+            results.setdefault((load, f), []).append(
+                (_recall_overlap(a3, pats[k]), (a3 & mask).sum() / max(mask.sum(), 1), (a3 & ~pats[k]).sum()))
+            if load == light and f == 0.5:
+                rand = np.zeros(n3, bool)
+                rand[rng.choice(n3, m, replace=False)] = True
+                energies["stored"].append(hc.energy(pats[k], W))
+                energies["recalled"].append(hc.energy(a3, W))
+                energies["random"].append(hc.energy(rand, W))
+                ca1_read.append(cosine_overlap(a1, ec_pats[k]))
         ov, comp, spur = np.mean(results[(load, 0.5)], axis=0)
         ctx.log(f"pattern_completion: P={load} overlap(f=0.5)={ov:.3f} completion={comp:.2f} "
                 f"spurious={spur:.1f} fill={fill[load]:.3f}")

@@ -137,8 +137,7 @@ def run(ctx) -> dict[str, float]:
         "acc_after_reversal": float(correct[-p.n_window:].mean()),
         "trials_to_criterion_after_reversal": _criterion(correct[n_before:], p.n_crit, p.criterion),
         "no_choice_rate": float(np.mean(choice < 0)),
-        "multi_selection_rate": float(np.mean((np.stack([col("choice0_cue_hz"), col("choice1_cue_hz")], 1)
-                                               > float(p.readouts["choice"].threshold)).sum(1) > 1)),
+        "multi_selection_rate": float(np.mean(col("n_selected") > 1)),
         "reward_rate": float(rewarded.mean()),
         "good_action_first": float(rows[0]["good_action"]),
         "da_burst_hz": float(burst.mean()) if len(burst) else float("nan"),

@@ -56,7 +56,10 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
-from brain.trials.windows import PatternDrive, bins, random_patterns, state_onsets, stdp_hippocampus
+from brain.trials.engine import Session
+from brain.trials.specs import PhaseSpec, ReadoutSpec, SessionSpec, check_phases
+from brain.trials.tasks import Presentation
+from brain.trials.windows import bins, cell_drive, random_patterns, state_onsets, stdp_hippocampus
 from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.base import derive_seed
 
@@ -91,6 +94,16 @@ class Params:
             raise ConfigError("experiment.t_cue: must be shorter than t_replay")
 
 
+def _spec(brain, region: str, p: Params) -> SessionSpec:
+    """The drive (one Poisson source per CA3 cell at ``rate_store``) and the CA3 spike readout."""
+    n3 = len(brain.regions[region].groups["ca3"])
+    spec = SessionSpec(stimuli={"ca3": cell_drive(f"{region}.ca3", n3, p.w_drive, p.rate_store)}, readouts={"ca3": ReadoutSpec(port=f"{region}.ca3", keep="spikes")},
+                       phases=(PhaseSpec("present", p.t_state, drive={"ca3": "pattern"}),), sample_dt=5 * ms,
+                       latency_window=5 * ms)
+    check_phases(spec, spec.phases, "phases")
+    return spec
+
+
 def run(ctx) -> dict[str, float]:
     p: Params = ctx.params
     brain, hc = stdp_hippocampus(ctx, p.region, "sequence_replay")
@@ -104,55 +117,55 @@ def run(ctx) -> dict[str, float]:
     for s in range(S):
         counts = pats[s].sum(0)
         own.append([np.flatnonzero(pats[s, k] & (counts == 1)) for k in range(K)])
+    fields = {"pattern": n3}
+    session = Session(brain, _spec(brain, p.region, p), task=_items([], fields), rows=ctx.trials, log=ctx.log)
 
-    drive = PatternDrive(brain, f"{p.region}.ca3", p.w_drive, p.rate_store, name="drive_ca3")
-    mon = brain.monitors[f"{p.region}.ca3"]
-
-    # 1. experience: one schedule, states back to back, gaps between sequences
-    bin_dt = 10 * ms
-    n_st, n_gap = bins(p.t_state, bin_dt), bins(p.t_gap, bin_dt)
-    rows = np.concatenate([[0] * n_gap] + [[1 + s * K + k for k in range(K) for _ in range(n_st)] + [0] * n_gap
-                                           for s in range(S)])
-    drive.set_schedule(np.vstack([np.zeros(n3), pats.reshape(S * K, n3)]), rows, bin_dt)
+    # 1. experience (learning on): each sequence's states back to back after a gap of silence
+    n_gap = bins(p.t_gap, p.t_state) if float(p.t_gap) > 0 else 0
+    items, labels = [], []
+    for s in range(S):
+        items += [{}] * n_gap + [{"pattern": pats[s, k]} for k in range(K)]
+        labels += [{"sequence": -1, "state": -1}] * n_gap + [{"sequence": s, "state": k} for k in range(K)]
+    items += [{}] * n_gap
+    labels += [{"sequence": -1, "state": -1}] * n_gap
     hc.reset_activity()
     brain.set_plastic(True)
     t_exp0 = float(brain.network.t)
-    drive.group.offset = t_exp0 * second
-    brain.run(len(rows) * bin_dt)
-    drive.group.offset = -1e6 * second
+    session.run(_items(items, fields, labels))
     brain.set_plastic(False)
     exp_window = (t_exp0 + float(p.t_gap), t_exp0 + float(p.t_gap) + K * float(p.t_state))
 
-    # 2./3. replay trials
-    def trial(cells):
-        hc.reset_activity()
-        start, t0 = mon.num_spikes, float(brain.network.t)
-        drive.set(cells, p.rate_cue)
-        brain.run(p.t_cue)
-        drive.set()
-        brain.run(p.t_replay - p.t_cue)
-        return np.asarray(mon.i[start:]), np.asarray(mon.t[start:] / second) - t0, t0
+    # 2./3. replay trials (learning off): a brief cue of the first (control: the last) state, then free run
+    replay = (PhaseSpec("cue", p.t_cue, drive={"ca3": "pattern"}, read=("ca3",), reset=(p.region,)),
+              PhaseSpec("replay", p.t_replay - p.t_cue, read=("ca3",)))
+    level = float(p.rate_cue / p.rate_store) if float(p.rate_store) > 0 else 0.0
+    cues, labels = [], []
+    for s in range(S):
+        cues += [{"pattern": pats[s, 0] * level}] * p.n_cue + [{"pattern": pats[s, K - 1] * level}]
+        labels += [{"sequence": s, "cued_state": 0}] * p.n_cue + [{"sequence": s, "cued_state": K - 1}]
+    first = len(session.rows)
+    session.run(_items(cues, fields, labels), phases=replay)
 
     correct, reached, per_state, spurious, reverse = [], [], [], [], []
     fig_trial = None
-    for s in range(S):
-        seq_cells = pats[s].any(0)
-        for r in range(p.n_cue):
-            i, t, t0 = trial(np.flatnonzero(pats[s, 0]))
-            st = state_onsets(i, t, own[s], p.replay_frac)
-            if fig_trial is None:
-                fig_trial = (t0, t0 + float(p.t_replay))
-            correct += [float(st[k][0] and st[k + 1][0] and st[k + 1][1] > st[k][1]) for k in range(K - 1)]
-            reached.append(np.mean([st[k][0] for k in range(1, K)]))
-            done = [k for k in range(K) if st[k][0]]
-            if len(done) >= 2 and done[0] == 0:
-                per_state.append((st[done[-1]][1] - st[0][1]) / (done[-1]))
-            spurious.append(len(np.unique(i[~seq_cells[i]])))
-        i, t, _ = trial(np.flatnonzero(pats[s, K - 1]))
+    for row, win in zip(session.rows[first:], session.windows[first:]):
+        s, t0 = row["sequence"], row["t_cue"]
+        i = np.concatenate([win["ca3_cue"][0], win["ca3_replay"][0]])
+        t = np.concatenate([win["ca3_cue"][1], win["ca3_replay"][1]]) - t0
         st = state_onsets(i, t, own[s], p.replay_frac)
-        reverse.append(np.mean([st[k][0] for k in range(K - 1)]))
-        ctx.log(f"sequence_replay: seq {s} order={np.mean(correct[-(K - 1) * p.n_cue:]):.2f} "
-                f"reached={np.mean(reached[-p.n_cue:]):.2f} reverse={reverse[-1]:.2f}")
+        if row["cued_state"] == K - 1:
+            reverse.append(np.mean([st[k][0] for k in range(K - 1)]))
+            ctx.log(f"sequence_replay: seq {s} order={np.mean(correct[-(K - 1) * p.n_cue:]):.2f} "
+                    f"reached={np.mean(reached[-p.n_cue:]):.2f} reverse={reverse[-1]:.2f}")
+            continue
+        if fig_trial is None:
+            fig_trial = (t0, t0 + float(p.t_replay))
+        correct += [float(st[k][0] and st[k + 1][0] and st[k + 1][1] > st[k][1]) for k in range(K - 1)]
+        reached.append(np.mean([st[k][0] for k in range(1, K)]))
+        done = [k for k in range(K) if st[k][0]]
+        if len(done) >= 2 and done[0] == 0:
+            per_state.append((st[done[-1]][1] - st[0][1]) / (done[-1]))
+        spurious.append(len(np.unique(i[~pats[s].any(0)[i]])))
 
     t_rep = float(np.mean(per_state)) if per_state else float("nan")
     exp_ms = float(p.t_state / ms)
@@ -161,9 +174,14 @@ def run(ctx) -> dict[str, float]:
         replay_time_per_state_ms=t_rep * 1e3, experience_time_per_state_ms=exp_ms,
         replay_speedup=exp_ms / (t_rep * 1e3) if per_state and t_rep > 0 else float("nan"),
         reverse_replay_fraction=float(np.mean(reverse)), spurious_per_trial=float(np.mean(spurious)))
-    if p.figure and ctx.out is not None:
+    mon = brain.monitors.get(f"{p.region}.ca3")
+    if p.figure and ctx.out is not None and mon is not None:
         _figure(ctx.out / "figures" / "sequence_replay.png", mon, pats[0], exp_window, fig_trial, p)
     return metrics
+
+
+def _items(items, fields, labels=None) -> Presentation:
+    return Presentation(items or [{}], fields, labels)
 
 
 def _figure(path, mon, pats0, exp_window, rep_window, p: Params) -> None:

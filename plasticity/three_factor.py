@@ -16,9 +16,10 @@ running mean of ``da`` (:data:`DOPAMINE_AVG_POST`, tau 5 s, taken constant over 
 ``da_max``): the rule then learns from dopamine relative to its recent level, so a circuit whose
 tonic dopamine differs from a hand-set ``b`` does not drift.
 
-``goal_three_factor`` multiplies the same update by a goal context ``goal_post`` (the activity
-trace of a PFC pool projected onto the postsynaptic neuron): ``dw/dt = eta c (da - b) goal``.
-With ``goal = 0`` nothing is learned.
+``goal_three_factor`` multiplies the same update by the bounded goal context ``goal_level_post``
+(``clip(goal, 0, 1)`` of the activity trace ``goal`` of a PFC pool projected onto the
+postsynaptic neuron, :data:`GOAL_POST`): ``dw/dt = eta c (da - b) goal_level``. With ``goal = 0``
+nothing is learned; above 1 the rate no longer grows with PFC firing.
 
 Dopamine is a neuron variable ``da`` of the postsynaptic group (volume transmission: a dopamine
 population projects onto ``da`` with ``rule: static``), see :data:`DOPAMINE_POST`.
@@ -76,8 +77,12 @@ from plasticity.stdp import STDPParams, pair_terms, trace_model
 #: Neuron-side dopamine concentration (dimensionless, relative units; Izhikevich 2007: 0.2 s).
 DOPAMINE_POST = PostSide(eqs="dda/dt = -da / tau_da : 1", namespace={"tau_da": 200 * ms})
 DOPAMINE_POST_EQS = DOPAMINE_POST.eqs
-#: Neuron-side goal context: a PFC pool projects (``rule: static``) onto ``goal``.
-GOAL_POST = PostSide(eqs="dgoal/dt = -goal / tau_goal : 1", namespace={"tau_goal": 100 * ms})
+#: Neuron-side goal context: a PFC pool projects (``rule: static``) onto the trace ``goal``;
+#: ``goal_level = clip(goal, 0, 1)`` is the bounded signal that goal-gated rules read (and that a
+#: target's goal gain should use), so the learning rate does not scale with PFC firing; the
+#: projection's weight per PFC spike sets how much PFC activity saturates it.
+GOAL_POST = PostSide(eqs="dgoal/dt = -goal / tau_goal : 1\ngoal_level = clip(goal, 0, 1) : 1",
+                     namespace={"tau_goal": 100 * ms})
 GOAL_POST_EQS = GOAL_POST.eqs
 #: Neuron-side running mean of ``da`` for ``baseline_adaptive`` rules: the reward-modulated STDP
 #: success signal must have zero mean, or every eligible synapse drifts (Frémaux, Sprekeler &
@@ -167,5 +172,5 @@ def da_three_factor(p: DopamineParams) -> RuleSpec:
 
 
 def goal_three_factor(p: GoalParams) -> RuleSpec:
-    """Goal-gated dopamine STDP: ``dw/dt = eta c (da_post - baseline) goal_post``."""
-    return _three_factor(p, "goal_three_factor", " * goal_post", ("da", "goal"))
+    """Goal-gated dopamine STDP: ``dw/dt = eta c (da_post - baseline) goal_level_post``."""
+    return _three_factor(p, "goal_three_factor", " * goal_level_post", ("da", "goal_level"))

@@ -27,17 +27,18 @@ _MSN_EQS = """
 dv/dt = (g_L * (E_L - v) + gain_goal * g_ampa * (E_ampa - v) + g_gaba * (E_gaba - v) + I_ext) / C : volt (unless refractory)
 dg_ampa/dt = -g_ampa / tau_ampa : siemens
 dg_gaba/dt = -g_gaba / tau_gaba : siemens
-gain_goal = 1 + k_goal * clip(goal, 0, goal_max) : 1
+gain_goal = 1 + k_goal * goal_level : 1
 I_ext : amp
 """
 
 
 def msn_model(C=200 * pF, g_L=10 * nS, E_L=-80 * mV, V_th=-50 * mV, V_reset=-70 * mV, t_ref=2 * ms,
               tau_ampa=5 * ms, tau_gaba=10 * ms, E_ampa=0 * mV, E_gaba=-80 * mV, k_goal=1.0,
-              goal_max=1.0, tau_da=200 * ms, tau_goal=100 * ms, tau_da_avg=5 * second) -> NeuronModel:
+              tau_da=200 * ms, tau_goal=100 * ms, tau_da_avg=5 * second) -> NeuronModel:
     """Medium spiny neuron: LIF at a -80 mV down state with goal-gated cortical gain.
 
-    ``gain_goal = 1 + k_goal clip(goal, 0, goal_max)`` multiplies the AMPA conductance only:
+    ``gain_goal = 1 + k_goal goal_level`` (``goal_level = clip(goal, 0, 1)``, the bounded signal
+    that ``goal_three_factor`` reads too) multiplies the AMPA conductance only:
     goal context alone never fires an MSN, it amplifies the cortical input of the channels it
     targets (multiplicative gating, O'Reilly & Frank 2006). ``da`` and ``goal`` decay with
     ``tau_da`` / ``tau_goal`` (plasticity.three_factor DOPAMINE_POST / GOAL_POST); ``da_avg`` is the
@@ -47,7 +48,7 @@ def msn_model(C=200 * pF, g_L=10 * nS, E_L=-80 * mV, V_th=-50 * mV, V_reset=-70 
     """
     eqs = "\n".join([_MSN_EQS, DOPAMINE_POST.eqs, GOAL_POST.eqs, DOPAMINE_AVG_POST.eqs, DOPAMINE_TONIC_POST.eqs])
     ns = dict(**DOPAMINE_TONIC_POST.namespace, C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset, tau_ampa=tau_ampa, tau_gaba=tau_gaba,
-              E_ampa=E_ampa, E_gaba=E_gaba, k_goal=k_goal, goal_max=goal_max, tau_da=tau_da,
+              E_ampa=E_ampa, E_gaba=E_gaba, k_goal=k_goal, tau_da=tau_da,
               tau_goal=tau_goal, tau_da_avg=tau_da_avg)
     return NeuronModel(eqs, "v > V_th", "v = V_reset", t_ref, ns, method="euler")
 

@@ -59,11 +59,23 @@ class Port:
     group : the NeuronGroup (or Subgroup) whose spikes leave / whose variable is targeted.
     var : target variable on that group (``None`` for output-only ports).
     doc : one line saying what the port carries.
+    cells : input ports only: the indices of ``group`` that the port reaches (``None``: all), for a
+        set of cells that is not contiguous (e.g. a goal sub-pool spread over every channel).
     """
 
     group: Any
     var: str | None = None
     doc: str = ""
+    cells: Any = None
+
+    @property
+    def size(self) -> int:
+        """Number of cells the port reaches."""
+        return len(self.group) if self.cells is None else len(self.cells)
+
+    def target_index(self, j):
+        """Indices into ``group`` of the port's cells ``j`` (``0 .. size - 1``)."""
+        return j if self.cells is None else np.asarray(self.cells, dtype=np.int32)[j]
 
 
 def derive_seed(seed: int, label: str) -> int:
@@ -131,8 +143,10 @@ class Region:
         self._others.append(obj)
         return obj
 
-    def add_port(self, key: str, group, var: str | None = None, doc: str = "") -> Port:
-        self.ports[key] = Port(group, var, doc)
+    def add_port(self, key: str, group, var: str | None = None, doc: str = "", cells=None) -> Port:
+        if cells is not None and var is None:
+            raise ValueError(f"port {key!r}: a set of cells is for input ports (give var)")
+        self.ports[key] = Port(group, var, doc, None if cells is None else np.asarray(cells, dtype=np.int32))
         return self.ports[key]
 
     def object_name(self, key: str) -> str:

@@ -21,7 +21,11 @@ and gates learning in ``goal_three_factor`` projections; the goal projection's o
 learn with ``da_three_factor`` (Hebbian x dopamine).
 
 Layout: populations are blocks of channels; ``msn`` holds all D1 cells (channel-major), then all
-D2 cells, so one ``da`` / ``goal`` variable serves both.
+D2 cells, so one ``da`` / ``goal`` variable serves both. With ``n_goals`` > 1 each channel's D1
+and D2 blocks are split into ``n_goals`` sub-pools, wired topographically: port ``goalG``
+reaches sub-pool G of every channel (a PFC goal pool projects there), so a goal gains and gates
+the learning of particular synapses inside every action channel (goal x stimulus mappings)
+rather than biasing one whole channel.
 
 Ports
 -----
@@ -30,6 +34,7 @@ d1_K, d2_K, stn_K : the D1 / D2 / STN pool of channel K; targets ``g_ampa``.
 stn : every STN cell (hyperdirect cortical input); ``fsi`` : interneurons; both ``g_ampa``.
 dopamine : every MSN's dopamine concentration ``da`` (dimensionless weight per DA spike).
 goal : every MSN's goal trace ``goal`` (dimensionless weight per PFC spike).
+goal0 .. goal{n_goals-1} : (``n_goals`` > 1) the goal trace of one sub-pool in every channel.
 output : thalamic cells (spikes out: the selected action); thal_K : channel K's thalamic pool.
 gpi : GPi/SNr cells (spikes out).
 
@@ -52,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, Synapses, mV, ms, nS, pF
 
-from plasticity.params import check_nonneg, check_positive, check_positive_int, check_probability, quantity
+from plasticity.params import ParamError, check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.poisson_input import PoissonInput
 from regions.base import Region
 from regions.basal_ganglia_circuit import channel_pairs, msn_model
@@ -105,17 +110,22 @@ class StriatumParams:
     rate_bg_stn: object = quantity(12 * Hz)
     rate_bg_gpi: object = quantity(22 * Hz)
     rate_bg_thal: object = quantity(30 * Hz)
-    # MSN goal gain
+    # MSN goal gain and goal sub-pools: the D1 and D2 MSNs of every channel are split into n_goals
+    # sub-pools (contiguous blocks inside the channel); port goal_g reaches sub-pool g of every
+    # channel, so one PFC goal pool can favour particular synapses inside every action channel
     k_goal: float = 1.0
-    goal_max: float = 1.0
+    n_goals: int = 1
 
     def __post_init__(self):
         check_positive_int(self, "n_channels", "n_d1", "n_d2", "n_fsi", "n_gpe", "n_stn", "n_gpi",
-                           "n_thal", "n_bg")
+                           "n_thal", "n_bg", "n_goals")
+        for key in ("n_d1", "n_d2"):
+            if getattr(self, key) % self.n_goals:
+                raise ParamError(key, f"must split into n_goals = {self.n_goals} equal sub-pools, "
+                                      f"got {getattr(self, key)}")
         check_probability(self, *[f.name for f in self.__dataclass_fields__.values() if f.name.startswith("p_")])
         check_nonneg(self, *[f.name for f in self.__dataclass_fields__.values()
                              if f.name.startswith(("w_", "rate_bg_"))], "delay", "k_goal")
-        check_positive(self, "goal_max")
 
 
 class Striatum(Region):
@@ -139,7 +149,7 @@ class Striatum(Region):
     def build(self) -> None:
         p, nc = self.params, self.params.n_channels
         n1 = nc * p.n_d1
-        msn = self.add_group("msn", make_group(msn_model(k_goal=p.k_goal, goal_max=p.goal_max),
+        msn = self.add_group("msn", make_group(msn_model(k_goal=p.k_goal),
                                                n1 + nc * p.n_d2, self.object_name("msn")))
         lif = lif_conductance(t_ref=2 * ms)
         fast = lif_conductance(C=100 * pF, E_L=-70 * mV, V_reset=-60 * mV, t_ref=1 * ms)
@@ -191,6 +201,11 @@ class Striatum(Region):
         self.add_port("fsi", g["fsi"], "g_ampa", "fast-spiking interneurons (cortical input)")
         self.add_port("dopamine", msn, "da", "MSN dopamine concentration (DA spikes in)")
         self.add_port("goal", msn, "goal", "MSN goal-context trace (PFC spikes in)")
+        if p.n_goals > 1:
+            sub = self.goal_of("msn")
+            for q in range(p.n_goals):
+                self.add_port(f"goal{q}", msn, "goal", f"goal trace of sub-pool {q} (D1 and D2, every channel)",
+                              cells=np.flatnonzero(sub == q))
         self.add_port("output", g["thal"], None, "thalamic cells: the selected action")
         self.add_port("gpi", g["gpi"], None, "GPi/SNr output nucleus")
         for k in range(p.n_channels):
@@ -200,6 +215,13 @@ class Striatum(Region):
             self.add_port(f"stn_{k}", g["stn"][k * p.n_stn:(k + 1) * p.n_stn], "g_ampa", f"STN of channel {k}")
             self.add_port(f"thal_{k}", g["thal"][k * p.n_thal:(k + 1) * p.n_thal], None,
                           f"thalamic pool of channel {k}")
+
+    def goal_of(self, pop: str = "msn") -> np.ndarray:
+        """Goal sub-pool of every MSN (D1 then D2; each channel's block split into ``n_goals``)."""
+        if pop != "msn":
+            raise ValueError(f"goal sub-pools are MSN populations, got {pop!r}")
+        p, nc = self.params, self.params.n_channels
+        return np.concatenate([(np.arange(nc * n) % n) // (n // p.n_goals) for n in (p.n_d1, p.n_d2)])
 
     def channel_of(self, pop: str):
         """Channel index of every cell of a recorded population (``msn`` D1 then D2, or a nucleus)."""

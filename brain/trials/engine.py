@@ -13,6 +13,12 @@ Two loop styles, same bookkeeping (``loop`` in the session spec):
   ``sample_dt`` grid handles the trial boundaries (runtime backends only).
 - ``runs``: one ``run()`` per phase boundary (no latency: it would need a run per sample).
 
+A session whose phases have no deciding phase presents its task's items: the task steps with no
+choice at the end of each trial (:class:`brain.trials.tasks.Presentation`). Readouts that keep
+``cells`` or ``spikes`` store each window in :attr:`Session.windows` (one dict per trial, keys
+``READOUT_PHASE``). :meth:`Session.run` can be called again with another task and other phases
+(e.g. storage blocks and recall tests on the same stimuli and readouts).
+
 Before trial 1 the session can ``settle`` (every stimulus off: start transients such as ``da``
 rising from 0 die out) and run a ``settle_tonic`` window (a first estimate of tonic dopamine).
 Phases marked ``tonic`` set ``tonic_window = 1`` on every group that has it (the MSNs' tonic
@@ -50,6 +56,8 @@ class Session:
     log : progress messages (every 10 % of the session).
     """
 
+    windows: list[dict]   #: per trial, READOUT_PHASE -> what a ``cells`` / ``spikes`` readout kept
+
     def __init__(self, brain, spec: SessionSpec, seed: int | None = None, task=None,
                  rows: list | None = None, log: Callable[[str], None] | None = None,
                  task_params: dict | None = None):
@@ -62,7 +70,8 @@ class Session:
         self.rows = rows if rows is not None else []
         self.log = log or (lambda msg: None)
         self.dt = float(spec.sample_dt)
-        self.decider = next(p for p in spec.phases if p.decide)
+        self.windows, self.block = [], -1
+        self._configure(spec.phases)
         self.stimuli = {name: Stimulus(name, s, brain, s.pools or self._field_pools(name))
                         for name, s in spec.stimuli.items()}
         self.readouts = {name: Readout(name, r, brain, r.pools or self._readout_pools(name))
@@ -70,7 +79,6 @@ class Session:
         self._weights = self._weight_pools()
         self._tonic = [g for r in brain.regions.values() for g in r.groups.values()
                        if "tonic_window" in g.variables and not hasattr(g, "source")]
-        self._schedule, self.trial_steps = self._build_schedule()
         self.operation = None
         if spec.loop == "operation":
             if brain.backend.standalone:
@@ -81,8 +89,19 @@ class Session:
         self.done = True
 
     # -- construction --------------------------------------------------------------------
+    def _configure(self, phases) -> None:
+        """Use ``phases`` for the next trials (their stimuli and readouts must exist)."""
+        self.phases = tuple(phases)
+        self.decider = next((p for p in self.phases if p.decide), None)
+        for k, ph in enumerate(self.phases):
+            for region in ph.reset:
+                if not hasattr(self.brain.regions.get(region), "reset_activity"):
+                    raise ConfigError(f"experiment.phases[{k}].reset: region {region!r} is unknown or has no "
+                                      f"activity reset")
+        self._schedule, self.trial_steps = self._build_schedule()
+
     def _field_pools(self, stim: str) -> int:
-        fields = {p.drive[stim] for p in self.spec.phases if stim in p.drive}
+        fields = {p.drive[stim] for p in self.phases if stim in p.drive}
         sizes = {self.task.fields[f] for f in fields if f in self.task.fields}
         unknown = fields - set(self.task.fields) - {"reward", "all"}
         if unknown:
@@ -93,7 +112,7 @@ class Session:
         return sizes.pop() if sizes else 1
 
     def _readout_pools(self, name: str) -> int:
-        return self.task.n_actions if self.decider.decide == name else 1
+        return self.task.n_actions if self.decider is not None and self.decider.decide == name else 1
 
     def _weight_pools(self):
         out = []
@@ -109,7 +128,7 @@ class Session:
     def _build_schedule(self):
         """Grid index within a trial -> actions, and the trial length in grid steps."""
         sched, t = defaultdict(list), 0
-        for k, ph in enumerate(self.spec.phases):
+        for k, ph in enumerate(self.phases):
             start, n = t, int(round(float(ph.duration) / self.dt))
             sched[start].append(("start", k))
             if ph.read:
@@ -122,9 +141,25 @@ class Session:
         return dict(sched), t
 
     # -- the loop ------------------------------------------------------------------------
-    def run(self) -> list[dict]:
-        """Run the whole session; returns the trial rows."""
-        self._settle()
+    def run(self, task=None, phases=None, settle: bool = True) -> list[dict]:
+        """Run the whole session (the task until it ends, or ``max_trials``); returns the trial rows.
+
+        ``task`` / ``phases``: run another task, or trials of other phases, on the same stimuli and
+        readouts (their sizes must match); rows and windows are appended to the earlier ones.
+        ``settle``: run the spec's ``settle`` / ``settle_tonic`` windows first.
+        """
+        if task is not None:
+            self.task = task
+        if phases is not None:
+            self._configure(phases)
+        for name, stim in self.stimuli.items():
+            if any(name in ph.drive for ph in self.phases) and not self.spec.stimuli[name].pools \
+                    and self._field_pools(name) != stim.pools:
+                raise ConfigError(f"experiment.stimuli.{name}.pools: the task shows {self._field_pools(name)} "
+                                  f"pools, the stimulus was built with {stim.pools}")
+        self.block += 1
+        if settle:
+            self._settle()
         self.obs = self.task.reset()
         self.step, self.done, self._t0 = 0, False, float(self.brain.t_run)
         self._max_steps = max_steps = (self.spec.max_trials or getattr(self.task, "max_steps", None)
@@ -174,7 +209,7 @@ class Session:
 
     def _process(self, pos: int) -> None:
         now = self._t0 + (self.step * self.trial_steps + pos) * self.dt
-        phases = self.spec.phases
+        phases = self.phases
         for kind, k in self._schedule.get(pos, ()):
             ph = phases[k]
             if kind == "end":
@@ -193,6 +228,8 @@ class Session:
 
     def _start_phase(self, ph, now: float) -> None:
         self.row[f"t_{ph.name}"] = round(now, 6)
+        for region in ph.reset:
+            self.brain.regions[region].reset_activity()
         for name, stim in self.stimuli.items():
             what = ph.drive.get(name)
             if what is None:
@@ -215,6 +252,9 @@ class Session:
     def _end_phase(self, ph, now: float) -> None:
         read = {r: self.readouts[r].rates(now) for r in ph.read}     # the deciding readout is among them
         for r, rates in read.items():
+            kept = self.readouts[r].window()
+            if kept is not None:
+                self.window[f"{r}_{ph.name}"] = kept
             if self.readouts[r].pools == 1:
                 self.row[f"{r}_{ph.name}_hz"] = float(rates[0])
             else:
@@ -226,6 +266,7 @@ class Session:
             choice = ro.winner(read[ph.decide])
             self.outcome = self.task.step(choice)
             self.row.update(choice=-1 if choice is None else choice, no_choice=int(choice is None),
+                            n_selected=int(np.sum(read[ph.decide] > ro.threshold)),
                             latency_ms=self._latency(ro, choice, ph), reward=float(self.outcome.reward),
                             correct=int(bool(self.outcome.correct)))
             for key, val in self.outcome.info.items():
@@ -247,9 +288,11 @@ class Session:
 
     def _new_row(self) -> None:
         self.outcome = None
-        self.row = {"step": self.step, "trial": int(self.obs.get("trial", self.step))}
+        self.row = {"block": self.block, "step": self.step, "trial": int(self.obs.get("trial", self.step))}
+        self.window = {}
+        hidden = getattr(self.task, "hidden_fields", ())
         for k, v in self.obs.items():
-            if k == "trial":
+            if k == "trial" or k in hidden:
                 continue
             if isinstance(v, (tuple, list, np.ndarray)):
                 self.row.update({f"{k}{j}": float(x) for j, x in enumerate(v)})
@@ -257,13 +300,18 @@ class Session:
                 self.row[k] = -1 if v is None else v
 
     def _end_trial(self) -> None:
+        if self.decider is None:             # a presentation: the task moves on with no choice
+            self.outcome = self.task.step(None)
+            for key, val in self.outcome.info.items():
+                self.row.setdefault(key, val)
         for tag, syn, pool, count in self._weights:
             w = np.bincount(pool, weights=np.asarray(syn.w[:]), minlength=len(count)) / np.maximum(count, 1)
             for k, v in enumerate(w):
                 self.row[f"w_{tag}_{k}"] = float(v)
         self.rows.append(self.row)
+        self.windows.append(self.window)
         self.step += 1
-        if self.step % max(1, self._max_steps // 10) == 0:
+        if self.decider is not None and self.step % max(1, self._max_steps // 10) == 0:
             acc = np.mean([r["correct"] for r in self.rows[-max(1, self._max_steps // 10):]])
             self.log(f"trial engine: step {self.step}/{self._max_steps}, recent accuracy {acc:.2f}")
         if self.outcome is None or self.outcome.done or self.step >= self._max_steps:

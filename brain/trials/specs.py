@@ -23,6 +23,9 @@ phase is off. ``decide`` names the readout whose winning pool above ``threshold`
 read over ``[read_from, end)`` of the phase: the task steps at the end of that phase, and later
 phases can show the reward. ``tonic: true`` marks windows with neither cue nor outcome, in
 which learning's baseline follows tonic dopamine (``tonic_window`` variables, if any, are 1).
+``reset: [REGION]`` silences a region's activity at the phase's start (``reset_activity()``, e.g.
+between recall tests). A trial with no deciding phase is a presentation: the task steps with no
+choice at the trial's end (storage and recall protocols, :class:`brain.trials.tasks.Presentation`).
 """
 from __future__ import annotations
 
@@ -82,15 +85,26 @@ class StimulusSpec:
 @dataclass(frozen=True)
 class ReadoutSpec:
     """Spike counts of a port split into ``pools`` equal blocks (0: one per action for the readout
-    that decides, one pool for any other)."""
+    that decides, one pool for any other).
+
+    ``exclusive``: two or more pools above threshold are no selection (the basal ganglia
+    disinhibited competing actions: a no-choice, not the stronger of the two).
+    ``keep``: ``rates`` logs the pool rates of each window in the trial row; ``cells`` keeps each
+    window's spike count per cell, ``spikes`` its spikes (cell, time), in :attr:`Session.windows`
+    (not in the row; ``spikes`` records the port with a SpikeMonitor and reads only the spikes
+    since the window opened)."""
 
     port: str
     pools: int = 0
     threshold: object = quantity(20 * Hz)  # a choice needs its pool's rate above this
+    exclusive: bool = False                # a choice needs the ONLY pool above threshold (2+: no-choice)
+    keep: Literal["rates", "cells", "spikes"] = "rates"
 
     def __post_init__(self):
         _check_port_pools(self)
         check_nonneg(self, "threshold")
+        if self.keep not in ("rates", "cells", "spikes"):
+            raise ParamError("keep", f"must be one of rates, cells, spikes, got {self.keep!r}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class PhaseSpec:
     read_from: object = quantity(0 * ms)
     decide: str = ""                               # readout whose winner is the choice
     tonic: bool = False                            # no cue, no outcome: tonic dopamine window
+    reset: tuple[str, ...] = ()                    # regions whose activity is reset at the start
 
     def __post_init__(self):
         check_positive(self, "duration")
@@ -135,30 +150,36 @@ class SessionSpec:
 
 def check_session(s) -> None:
     """Cross-field checks of a session (phases name existing stimuli and readouts)."""
-    if not s.phases:
-        raise ParamError("phases", "at least one phase is needed")
-    names = [p.name for p in s.phases]
-    if len(set(names)) != len(names):
-        raise ParamError("phases", f"phase names must be unique, got {names}")
     if "type" not in s.task:
         raise ParamError("task.type", "required (e.g. reversal, bandit, goal_cued, two_step)")
-    deciders = [p for p in s.phases if p.decide]
-    if len(deciders) != 1:
-        raise ParamError("phases", f"exactly one phase must decide (decide: READOUT), got {len(deciders)}")
-    for k, p in enumerate(s.phases):
+    check_phases(s, s.phases, "phases")
+    check_nonneg(s, "settle", "settle_tonic")
+
+
+def check_phases(s, phases, path: str) -> None:
+    """One trial's phases: unique names, at most one deciding phase, known stimuli and readouts,
+    durations on the ``sample_dt`` grid."""
+    if not phases:
+        raise ParamError(path, "at least one phase is needed")
+    names = [p.name for p in phases]
+    if len(set(names)) != len(names):
+        raise ParamError(path, f"phase names must be unique, got {names}")
+    deciders = [p for p in phases if p.decide]
+    if len(deciders) > 1:
+        raise ParamError(path, f"at most one phase may decide (decide: READOUT), got {len(deciders)}")
+    for k, p in enumerate(phases):
         for stim in p.drive:
             if stim not in s.stimuli:
-                raise ParamError(f"phases[{k}].drive.{stim}", f"unknown stimulus (known: {', '.join(s.stimuli)})")
+                raise ParamError(f"{path}[{k}].drive.{stim}", f"unknown stimulus (known: {', '.join(s.stimuli)})")
         for r in p.read:
             if r not in s.readouts:
-                raise ParamError(f"phases[{k}].read", f"unknown readout {r!r} (known: {', '.join(s.readouts)})")
-    check_nonneg(s, "settle", "settle_tonic")
+                raise ParamError(f"{path}[{k}].read", f"unknown readout {r!r} (known: {', '.join(s.readouts)})")
     grid = float(s.sample_dt)
     lag = float(s.latency_window) / grid
     if lag < 1 - 1e-6 or abs(lag - round(lag)) > 1e-6:
         raise ParamError("latency_window", f"must be a positive multiple of sample_dt ({s.sample_dt})")
-    for k, p in enumerate(s.phases):
+    for k, p in enumerate(phases):
         for what, value in (("duration", p.duration), ("read_from", p.read_from)):
             steps = float(value) / grid
             if abs(steps - round(steps)) > 1e-6:
-                raise ParamError(f"phases[{k}].{what}", f"must be a multiple of sample_dt ({s.sample_dt})")
+                raise ParamError(f"{path}[{k}].{what}", f"must be a multiple of sample_dt ({s.sample_dt})")

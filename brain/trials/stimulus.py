@@ -15,6 +15,7 @@ from brian2 import Hz, NeuronGroup, Synapses, get_dimensions, get_unit
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from brain.config import ConfigError
+from brain.trials.specs import StimulusSpec
 from regions.base import derive_seed
 from regions.connect import connect, random_pairs
 
@@ -43,11 +44,13 @@ class Stimulus:
         self.name, self.spec, self.pools = name, spec, pools
         path = f"experiment.stimuli.{name}"
         port = resolve_port(brain, spec.port, f"{path}.port")
-        n_cells = len(port.group)
+        n_cells = port.size
         if n_cells % pools:
             raise ConfigError(f"{path}.pools: {n_cells} cells of {spec.port} do not split into {pools} pools")
         self._levels = np.zeros(pools)
         if spec.kind == "rate":
+            if port.cells is not None:
+                raise ConfigError(f"{path}.kind: port {spec.port} is a set of cells (use kind: poisson)")
             if "rate" not in port.group.variables:
                 raise ConfigError(f"{path}.kind: port {spec.port} has no 'rate' (use kind: poisson)")
             self.group, self._pool = port.group, blocks(n_cells, pools)
@@ -71,7 +74,7 @@ class Stimulus:
                 jj.append(j + k * per)
             self.synapses = Synapses(self.group, port.group, on_pre=f"{port.var}_post += w_stim",
                                      namespace={"w_stim": spec.weight}, name=f"{label}_syn")
-            connect(self.synapses, np.concatenate(ii), np.concatenate(jj))
+            connect(self.synapses, np.concatenate(ii), port.target_index(np.concatenate(jj)))
             brain.add(self.group, self.synapses)
         self.off()
 
@@ -91,6 +94,18 @@ class Stimulus:
             levels[int(pool)] = level
         self.set(levels)
 
+    def on(self) -> None:
+        """Drive every pool at full rate."""
+        self.set(np.ones(self.pools))
+
     def off(self) -> None:
         self._levels = np.full(self.pools, np.nan)    # force the write
         self.set(np.zeros(self.pools))
+
+
+def poisson_stimulus(brain, port: str, n: int, weight, p: float = 1.0, rate=40 * Hz, name: str = "input",
+                     pools: int = 1) -> Stimulus:
+    """A ``poisson`` stimulus outside a session: ``n`` sources per pool at ``rate`` onto ``port``
+    (``"region.port"``) with probability ``p``, ``weight`` per spike; off until :meth:`Stimulus.on`."""
+    return Stimulus(name, StimulusSpec(port=port, kind="poisson", pools=pools, n=n, p=p, weight=weight, rate=rate),
+                    brain, pools)

@@ -200,16 +200,26 @@ class Reversal(_OneStep):
 
 class GoalCued(_OneStep):
     """Context-dependent mapping: goal ``g`` and stimulus ``s`` cue action ``(s + g) % n_stimuli``,
-    paid with ``p_reward`` (others ``1 - p_reward``). ``block > 0``: the goal holds for ``block`` trials."""
+    paid with ``p_reward`` (others ``1 - p_reward``). ``block > 0``: the goal holds for ``block`` trials.
+
+    ``distractors > 0``: each trial also shows a distractor item, one of the items ``n_goals ..
+    n_goals + distractors - 1`` of the same store as the goals (e.g. other PFC pools); the fields
+    ``goal`` and ``distractor`` then index ``n_goals + distractors`` items. ``goal_block``: a list of
+    goals to restrict the session to (e.g. ``[1]`` for a goal-B-only block); ``None``: all goals.
+    """
     name = "goal_cued"
     _seq = ("p", "u", "good", "goal", "stimulus")
 
-    def __init__(self, n_goals=2, n_stimuli=2, n_trials=200, p_reward=1.0, block=0, seed=None):
+    def __init__(self, n_goals=2, n_stimuli=2, n_trials=200, p_reward=1.0, block=0, distractors=0, goals=None,
+                 seed=None):
         n_goals, n_stimuli = _count("n_goals", n_goals), _count("n_stimuli", n_stimuli)
         n_trials, block, p_reward = _count("n_trials", n_trials), _count("block", block, 0), _real("p_reward", p_reward)
+        distractors = _count("distractors", distractors, 0)
         super().__init__(n_trials, seed)
         self.n_goals, self.n_actions, self.block, self.p_reward = n_goals, n_stimuli, block, p_reward
-        self.fields = {"goal": n_goals, "stimulus": n_stimuli}
+        self.distractors = distractors
+        items = n_goals + distractors
+        self.fields = {"goal": items, "stimulus": n_stimuli, **({"distractor": items} if distractors else {})}
         rng = np.random.default_rng(seed)
         if block:
             self.goal = np.repeat(rng.integers(n_goals, size=-(-n_trials // block)), block)[:n_trials]
@@ -217,11 +227,21 @@ class GoalCued(_OneStep):
             self.goal = rng.integers(n_goals, size=n_trials)
         self.stimulus = rng.integers(n_stimuli, size=n_trials)
         self.u = rng.random((n_trials, n_stimuli))
+        # drawn after the others, so that the goal / stimulus / reward sequence does not depend on them
+        self.distractor = n_goals + rng.integers(max(distractors, 1), size=n_trials)
+        if goals is not None:
+            allowed = [_count("goals", g, 0) for g in goals]
+            if not allowed or max(allowed) >= n_goals:
+                raise _err("goals", f"must be a non-empty list of goals in [0, {n_goals}), got {goals!r}")
+            self.goal = np.asarray(allowed)[self.goal % len(allowed)]
         self.good = (self.stimulus + self.goal) % n_stimuli
         self.p = np.where(np.arange(n_stimuli) == self.good[:, None], p_reward, 1 - p_reward)
 
     def _field_values(self, t):
-        return {"goal": int(self.goal[t]), "stimulus": int(self.stimulus[t])}
+        out = {"goal": int(self.goal[t]), "stimulus": int(self.stimulus[t])}
+        if self.distractors:
+            out["distractor"] = int(self.distractor[t])
+        return out
 
 
 class TwoStep(_OneStep):
@@ -368,6 +388,51 @@ class DelayedRecall(_OneStep):
 
     def _info(self, t: int, a) -> dict:
         return {"condition": str(self.condition[t]), "good_action": int(self.good[t])}
+
+
+class Presentation:
+    """A fixed list of observations shown one per trial, with no choice (storage and recall protocols).
+
+    ``items``: one dict per trial, field -> pool index, a level per pool (an array: e.g. one pool per
+    cell of a pattern), or None (nothing shown). ``fields``: field -> pools. ``step(None)`` moves to the
+    next item (a choice is an error); ``info`` of each outcome holds the scalar ``labels`` of its item
+    (logged in the trial row; pattern arrays are not logged).
+    """
+    name, n_actions = "presentation", 0
+
+    def __init__(self, items, fields: dict, labels=None, seed=None):
+        self.items, self.fields = list(items), dict(fields)
+        if not self.items:
+            raise _err("items", "a presentation needs at least one item")
+        self.labels = [dict(x) for x in labels] if labels is not None else [{} for _ in self.items]
+        if len(self.labels) != len(self.items):
+            raise _err("labels", f"needs one per item ({len(self.items)}), got {len(self.labels)}")
+        self.n_trials, self.seed, self.t, self.done = len(self.items), seed, 0, False
+        self.hidden_fields = tuple(self.fields)          # arrays: not copied into the trial log
+
+    def observation(self) -> dict:
+        item = {} if self.done else self.items[self.t]
+        return {"trial": self.t, **{f: item.get(f) for f in self.fields}}
+
+    def reset(self) -> dict:
+        self.t, self.done = 0, False
+        return self.observation()
+
+    def correct_action(self):
+        return None
+
+    def step(self, choice=None) -> Outcome:
+        if self.done:
+            raise RuntimeError("presentation: step() after the last item; call reset()")
+        if choice is not None:
+            raise ValueError(f"presentation: there is no choice to make, got {choice!r}")
+        info = self.labels[self.t]
+        self.t += 1
+        self.done = self.t >= self.n_trials
+        return Outcome(0.0, False, self.observation(), self.done, info)
+
+    def sequence(self) -> dict:
+        return {"items": list(self.items)}
 
 
 TASKS = {"bandit": Bandit, "reversal": Reversal, "goal_cued": GoalCued, "two_step": TwoStep, "salience": Salience,

@@ -182,7 +182,7 @@ def test_da_sign_must_be_plus_or_minus_one():
         DopamineParams(da_max=-1.0)
 
 
-@pytest.mark.parametrize("g", [0.0, 0.5])
+@pytest.mark.parametrize("g", [0.0, 0.5, 3.0])
 def test_goal_context_scales_learning(make_rig, g):
     p = DopamineParams()
     T = 1.0
@@ -196,8 +196,8 @@ def test_goal_context_scales_learning(make_rig, g):
     assert dw_da > 1e-3
     if g == 0:
         assert dw_goal == 0.0
-    else:
-        assert dw_goal == pytest.approx(g * dw_da, rel=1e-9)
+    else:                                        # bounded: goal_level = clip(goal, 0, 1)
+        assert dw_goal == pytest.approx(min(g, 1.0) * dw_da, rel=1e-9)
 
 
 # -- Hebbian family --------------------------------------------------------------------------

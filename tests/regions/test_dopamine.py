@@ -8,7 +8,7 @@ from brian2 import Hz, Network, mV, ms, nS, second
 from brain.brain import Brain
 from brain.config import ConfigError
 from brain.schema import build_config
-from brain.stimuli import poisson_input
+from brain.trials.stimulus import poisson_stimulus
 from plasticity.params import ParamError
 from regions.dopamine import Dopamine, DopamineParams
 
@@ -56,11 +56,11 @@ def session():
     from brain.backends import configure, reset_brian
     configure("numpy", dt=0.2 * ms)
     brain = Brain(build_config({"seed": 1, "dt": "0.2 ms", "regions": {"dopamine": {}}}))
-    rew, _ = poisson_input(brain, "dopamine.reward", 50, 0.5 * nS, 0.5, 0 * Hz, name="rew_stim")
+    rew = poisson_stimulus(brain, "dopamine.reward", 50, 0.5 * nS, 0.5, 60 * Hz, name="rew_stim")
     brain.run(2 * second)
-    rew.rates = 60 * Hz
+    rew.on()
     brain.run(0.1 * second)
-    rew.rates = 0 * Hz
+    rew.off()
     brain.run(0.2 * second)
     yield brain.region("dopamine"), brain.spikes()["dopamine.da"]
     reset_brian()

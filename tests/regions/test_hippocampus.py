@@ -8,7 +8,8 @@ from brian2 import Hz, ms, nS
 from brain.brain import Brain
 from brain.config import ConfigError
 from brain.schema import build_config
-from experiments.pattern_completion import PatternDrive, active_cells, random_patterns
+from brain.trials.stimulus import poisson_stimulus
+from brain.trials.windows import random_patterns
 from plasticity.params import ParamError
 from regions.hippocampus import Hippocampus, HippocampusParams
 from regions.hippocampus_circuit import cosine_overlap, hopfield_energy
@@ -99,21 +100,31 @@ def session():
                                                                "w_ec_ca3": "0 nS"}}})
     brain = Brain(cfg)
     hc = brain.region("hippocampus")
-    ca3 = PatternDrive(brain, "hippocampus.ca3", 10 * nS, name="drive_ca3")
-    ec = PatternDrive(brain, "hippocampus.ec", 10 * nS, name="drive_ec")
+    # one Poisson source per cell (one-to-one), 300 Hz at level 1
+    ca3 = poisson_stimulus(brain, "hippocampus.ca3", 1, 10 * nS, 1.0, 300 * Hz, name="drive_ca3", pools=800)
+    ec = poisson_stimulus(brain, "hippocampus.ec", 1, 10 * nS, 1.0, 300 * Hz, name="drive_ec", pools=400)
     rng = np.random.default_rng(7)
     yield brain, hc, ca3, ec, rng
     reset_brian()
+
+
+def _drive(stim, cells, rate):
+    """Drive ``cells`` of a one-source-per-cell stimulus at ``rate`` (the others off)."""
+    levels = np.zeros(stim.pools)
+    levels[np.asarray(cells)] = float(rate / (300 * Hz))
+    stim.set(levels)
 
 
 def _present(brain, hc, drive, cells, rate, duration, pop, t_read=0 * ms):
     hc.reset_activity()
     mon = brain.monitors[f"hippocampus.{pop}"]
     start, t0 = mon.num_spikes, float(brain.network.t)
-    drive.set(cells, rate)
+    _drive(drive, cells, rate)
     brain.run(duration)
-    drive.set()
-    return active_cells(mon, start, t0 + float(t_read), t0 + float(duration), len(mon.source))
+    drive.off()
+    i, t = np.asarray(mon.i[start:]), np.asarray(mon.t_[start:])
+    keep = (t >= t0 + float(t_read)) & (t < t0 + float(duration))
+    return np.bincount(i[keep], minlength=len(mon.source)) > 0
 
 
 def test_dg_sparsity_in_band(session):
@@ -131,11 +142,11 @@ def test_storage_with_plastic_off_changes_no_weight(session):
     pats = random_patterns(3, 800, 80, rng)
     for x in pats:                          # CA3 pattern + paired EC pattern, as during encoding
         hc.reset_activity()
-        ca3.set(np.flatnonzero(x), 300 * Hz)
-        ec.set(rng.choice(400, 40, replace=False), 150 * Hz)
+        _drive(ca3, np.flatnonzero(x), 300 * Hz)
+        _drive(ec, rng.choice(400, 40, replace=False), 150 * Hz)
         brain.run(40 * ms)
-        ca3.set()
-        ec.set()
+        ca3.off()
+        ec.off()
     fired = brain.monitors["hippocampus.ca3"].num_spikes
     assert fired > 3 * 80                    # the patterns were active
     for k, w in before.items():

@@ -8,7 +8,7 @@ from brian2 import Hz, nS, second
 from brain.brain import Brain
 from brain.config import ConfigError
 from brain.schema import build_config
-from brain.stimuli import poisson_input
+from brain.trials.stimulus import poisson_stimulus
 from plasticity.params import ParamError
 from regions.pfc import PFC, PFCParams
 
@@ -109,16 +109,16 @@ def session():
     cfg = build_config({"seed": 1, "regions": {"pfc": {"type": "pfc", **SMALL}}})
     brain = Brain(cfg)
     pfc = brain.region("pfc")
-    stims = [poisson_input(brain, f"pfc.item{k}", 200, 2.1 * nS, 0.25, 0 * Hz, name=f"s{k}") for k in range(4)]
-    gate, _ = poisson_input(brain, "pfc.gate", 20, 0.1, 1.0, 0 * Hz, name="g")
-    reset, _ = poisson_input(brain, "pfc.reset", 200, 2 * nS, 0.25, 0 * Hz, name="r")
+    stims = [poisson_stimulus(brain, f"pfc.item{k}", 200, 2.1 * nS, 0.25, 30 * Hz, name=f"s{k}") for k in range(4)]
+    gate = poisson_stimulus(brain, "pfc.gate", 20, 0.1, 1.0, 100 * Hz, name="g")
+    reset = poisson_stimulus(brain, "pfc.reset", 200, 2 * nS, 0.25, 60 * Hz, name="r")
     gains = {}
 
     def phase(dur, item=None, gate_on=False, reset_on=False):
-        for k, (g, _) in enumerate(stims):
-            g.rates = 30 * Hz if k == item else 0 * Hz
-        gate.rates = 100 * Hz if gate_on else 0 * Hz
-        reset.rates = 60 * Hz if reset_on else 0 * Hz
+        for k, stim in enumerate(stims):
+            stim.set([k == item])
+        gate.set([gate_on])
+        reset.set([reset_on])
         brain.run(dur * second)
 
     phase(0.5)

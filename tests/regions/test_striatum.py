@@ -8,7 +8,7 @@ from brian2 import Hz, ms, nS, second
 from brain.brain import Brain
 from brain.config import ConfigError
 from brain.schema import build_config
-from brain.stimuli import poisson_input
+from brain.trials.stimulus import poisson_stimulus
 from plasticity.params import ParamError
 from regions.basal_ganglia_circuit import channel_pairs
 from regions.channel_input import ChannelInput, ChannelInputParams
@@ -22,7 +22,7 @@ def _pool_rates(d, channel, nc, t0, t1):
 
 # -- parameters and structure ---------------------------------------------------------------------
 @pytest.mark.parametrize("bad", [dict(n_channels=0), dict(p_lat=1.5), dict(w_d1_gpi=-1 * nS),
-                                 dict(goal_max=0.0), dict(rate_bg_gpi=-1 * Hz)])
+                                 dict(rate_bg_gpi=-1 * Hz)])
 def test_params_rejected(bad):
     with pytest.raises(ParamError):
         StriatumParams(**bad)
@@ -100,8 +100,8 @@ def session():
                             for k in range(nc) for t in ("d1", "d2", "stn")}}
     brain = Brain(build_config(data))
     ctx = brain.region("ctx")
-    goal, _ = poisson_input(brain, "striatum.goal", 20, 0.1, 1.0, 0 * Hz, name="goal_stim")
-    da, _ = poisson_input(brain, "striatum.dopamine", 20, 0.01, 1.0, 0 * Hz, name="da_stim")
+    goal = poisson_stimulus(brain, "striatum.goal", 20, 0.1, 1.0, 200 * Hz, name="goal_stim")
+    da = poisson_stimulus(brain, "striatum.dopamine", 20, 0.01, 1.0, 100 * Hz, name="da_stim")
     brain.run(0.4 * second)                               # 0.0-0.4 rest
     ctx.set_salience([0.0, 1.0, 0.7])
     brain.run(0.3 * second)                               # 0.4-0.7 channel 1 strongest
@@ -109,11 +109,11 @@ def session():
     brain.run(0.3 * second)                               # 0.7-1.0 rest
     ctx.set_salience([0.45, 0.0, 0.0])
     brain.run(0.3 * second)                               # 1.0-1.3 weak input to channel 0
-    goal.rates = 200 * Hz
+    goal.on()
     brain.run(0.3 * second)                               # 1.3-1.6 same input + goal context
-    goal.rates = 0 * Hz
+    goal.off()
     ctx.set_salience([0.0, 0.0, 0.0])
-    da.rates = 100 * Hz
+    da.on()
     brain.run(0.1 * second)                               # 1.6-1.7 dopamine spikes
     msn = brain.region("striatum").groups["msn"]
     state = {"da": float(np.mean(msn.da[:])), "goal": float(np.mean(msn.goal[:]))}
@@ -172,3 +172,26 @@ def test_channel_input_salience():
     assert len(ci.port("ch1").group) == 3 and ci.port("out").var is None
     with pytest.raises(ValueError):
         ci.set_salience([1.0])
+
+
+def test_goal_subpools_are_ports_onto_every_channel():
+    bg = Striatum("bg", StriatumParams(n_channels=3, n_d1=12, n_d2=12, n_goals=2), seed=1)
+    sub, ch = bg.goal_of("msn"), bg.channel_of("msn")
+    for q in range(2):
+        port = bg.port(f"goal{q}")
+        assert port.var == "goal" and port.group is bg.groups["msn"]
+        assert np.all(sub[port.cells] == q) and len(port.cells) == 3 * 2 * 6     # D1 + D2, every channel
+        assert set(ch[port.cells]) == {0, 1, 2}
+    with pytest.raises(ParamError, match="n_d1"):
+        StriatumParams(n_d1=10, n_goals=3)
+
+
+def test_goal_port_projection_reaches_only_its_subpool():
+    data = {"seed": 2, "regions": {"pfc": {"type": "channel_input", "n_channels": 2, "n_per_channel": 10},
+                                   "striatum": {"type": "striatum", "n_channels": 2, "n_d1": 8, "n_d2": 8,
+                                                "n_goals": 2}},
+            "projections": {"pfc->striatum:g1": {"source": "ch1", "target": "goal1", "p": 1.0, "weight": 0.1,
+                                                  "rule": "static"}}}
+    brain = Brain(build_config(data), record=False)
+    syn, bg = brain.projections["pfc->striatum:g1"], brain.region("striatum")
+    assert len(syn) == 10 * 16 and set(bg.goal_of()[np.asarray(syn.j[:])]) == {1}

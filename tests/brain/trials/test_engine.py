@@ -3,14 +3,16 @@ import math
 
 import numpy as np
 import pytest
-from brian2 import ms
+from brian2 import Hz, ms, nS
 
 from brain.backends import configure
 from brain.brain import Brain
 from brain.config import ConfigError, from_mapping
 from brain.schema import build_config
 from brain.trials.engine import Session
-from brain.trials.specs import SessionSpec, check_session
+from brain.trials.specs import PhaseSpec, ReadoutSpec, SessionSpec, StimulusSpec, check_session
+from brain.trials.stimulus import poisson_stimulus
+from brain.trials.tasks import Presentation
 from plasticity.params import ParamError
 
 
@@ -80,7 +82,9 @@ def test_rows_survive_in_the_given_list():
 
 
 @pytest.mark.parametrize("over, match", [
-    ({"phases": [{"name": "a", "duration": "20 ms"}]}, "exactly one phase must decide"),
+    ({"phases": [{"name": "a", "duration": "20 ms", "decide": "choice"},
+                 {"name": "b", "duration": "20 ms", "decide": "choice"}]}, "at most one phase may decide"),
+    ({"readouts": {"choice": {"port": "cue.out", "keep": "all"}}}, "keep"),
     ({"phases": [{"name": "a", "duration": "25 ms", "decide": "choice"}]}, "multiple of sample_dt"),
     ({"phases": [{"name": "a", "duration": "20 ms", "decide": "nope"}]}, "unknown readout"),
     ({"phases": [{"name": "a", "duration": "20 ms", "decide": "choice", "drive": {"x": "stimulus"}}]},
@@ -126,3 +130,71 @@ def test_runs_outside_the_session_leave_it_alone():
     assert len(rows) == 2 and rows[0]["t_iti"] == pytest.approx(0.03)
     b.run(30 * ms)                               # after: nothing more is logged
     assert len(rows) == 2
+
+
+def _presentation_spec():
+    """One source per cell of ``pool.exc`` (80 pools), per-cell counts and the spikes of ``pool.exc``."""
+    return SessionSpec(stimuli={"pat": StimulusSpec(port="pool.exc", kind="poisson", pools=80, n=1, p=1.0,
+                                                     weight=20 * nS, rate=400 * Hz)},
+                       readouts={"cells": ReadoutSpec(port="pool.exc", keep="cells"),
+                                 "spikes": ReadoutSpec(port="pool.exc", keep="spikes")},
+                       phases=(PhaseSpec("show", 30 * ms, drive={"pat": "pattern"}, read=("cells", "spikes"),
+                                         read_from=10 * ms),))
+
+
+def test_presentation_keeps_cell_counts_and_spikes_per_window():
+    spec = _presentation_spec()
+    pats = np.zeros((3, 80))
+    for k in range(3):
+        pats[k, 20 * k:20 * k + 10] = 1.0
+    b = _brain()
+    s = Session(b, spec, task=Presentation([{"pattern": x} for x in pats], {"pattern": 80},
+                                           [{"item": k} for k in range(3)]))
+    rows = s.run()
+    assert [r["item"] for r in rows] == [0, 1, 2] and "choice" not in rows[0]
+    assert not any(k.startswith("pattern") for k in rows[0])          # the pattern arrays are not logged
+    assert len(s.windows) == 3
+    for k, (row, win) in enumerate(zip(rows, s.windows)):
+        on = pats[k] > 0
+        assert win["cells_show"][on].min() >= 1                                         # driven cells fire
+        assert win["cells_show"][on].mean() > 2 * win["cells_show"][~on].mean()         # above background
+        i, t = win["spikes_show"]
+        assert np.array_equal(np.bincount(i, minlength=80), win["cells_show"])          # the same window
+        assert t.min() >= row["t_show"] + 0.01 - 1e-9 and t.max() < row["t_show"] + 0.03
+
+
+def test_a_session_runs_again_with_another_task_and_phases():
+    b = _brain()
+    spec = _presentation_spec()
+    s = Session(b, spec, task=Presentation([{}], {"pattern": 80}))
+    s.run()
+    quiet = (PhaseSpec("quiet", 20 * ms, read=("cells",)),)
+    s.run(Presentation([{}, {}], {"pattern": 80}), phases=quiet)
+    assert [r["block"] for r in s.rows] == [0, 1, 1]
+    assert s.rows[1]["t_quiet"] == pytest.approx(0.03) and s.rows[2]["t_quiet"] == pytest.approx(0.05)
+    assert all(w["cells_quiet"].shape == (80,) and w["cells_quiet"].min() >= 0 for w in s.windows[1:])
+    with pytest.raises(ConfigError, match="reset: region 'nope'"):
+        s.run(phases=(PhaseSpec("quiet", 20 * ms, reset=("nope",)),))
+
+
+def test_poisson_stimulus_outside_a_session():
+    b = _brain()
+    stim = poisson_stimulus(b, "pool.exc", n=40, weight=2 * nS, p=0.5, rate=60 * Hz, name="kick")
+    b.run(50 * ms)
+    quiet = len(b.spikes()["pool.exc"]["t"]) if b.monitors else None
+    stim.on()
+    assert np.all(stim.group.rate[:] == 60 * Hz)
+    stim.off()
+    assert np.all(stim.group.rate[:] == 0 * Hz) and quiet is None
+
+
+def test_winner_needs_one_pool_above_threshold_and_exclusive_rejects_two():
+    from brain.trials.readout import Readout
+    ro = Readout.__new__(Readout)
+    ro.threshold, ro.exclusive = 20.0, False
+    assert ro.winner(np.array([30.0, 25.0])) == 0                  # the stronger of two selected pools
+    assert ro.winner(np.array([10.0, 15.0])) is None               # none above threshold
+    assert ro.winner(np.array([30.0, 30.0])) is None               # a tie is no choice
+    ro.exclusive = True
+    assert ro.winner(np.array([30.0, 25.0])) is None               # two selected: no choice
+    assert ro.winner(np.array([30.0, 5.0])) == 0

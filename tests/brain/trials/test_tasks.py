@@ -339,3 +339,22 @@ def test_delayed_recall_conditions_subset_and_replay():
 def test_delayed_recall_errors_name_the_field(params, match):
     with pytest.raises(ConfigError, match=match):
         make_task("delayed_recall", params, seed=1)
+
+
+def test_goal_cued_distractors_and_goal_blocks():
+    plain, task = GoalCued(n_trials=300, seed=5), GoalCued(n_trials=300, distractors=2, seed=5)
+    assert task.fields == {"goal": 4, "stimulus": 2, "distractor": 4}
+    for k in ("goal", "stimulus", "u"):                      # distractors do not shift the other draws
+        assert np.array_equal(plain.sequence()[k], task.sequence()[k])
+    obs = task.reset()
+    items = []
+    while not task.done:
+        assert obs["distractor"] in (2, 3) and obs["goal"] in (0, 1)
+        items.append(obs["distractor"])
+        obs = task.step(task.correct_action()).observation
+    assert abs(np.mean(np.array(items) == 2) - 0.5) < 0.1
+    only_b = GoalCued(n_trials=50, goals=[1], seed=5)
+    assert set(only_b.sequence()["goal"]) == {1}
+    assert all(only_b.good == (only_b.stimulus + 1) % 2)
+    with pytest.raises(ConfigError, match="experiment.task.goals"):
+        GoalCued(goals=[2])
