@@ -50,14 +50,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import ms
+from brian2 import ms, second
 
 from brain.config import ConfigError
 from brain.trials.engine import Session
-from brain.trials.specs import SessionSpec, check_session
+from brain.trials.specs import PhaseSpec, SessionSpec, check_phases, check_session
 from brain.trials.stimulus import resolve_port
-from brain.trials.tasks import DelayedRecall
-from plasticity.params import ParamError, check_nonneg, quantity
+from brain.trials.tasks import DelayedRecall, Presentation
+from plasticity.params import ParamError, check_nonneg, check_positive, quantity
 from regions.base import derive_seed
 
 BACKENDS = ("numpy", "cython")     # closed loop: the trial engine switches stimuli during the run
@@ -71,10 +71,20 @@ class Params(SessionSpec):
     phases: :class:`brain.trials.specs.SessionSpec`) plus the delay-rate window and the figure."""
 
     delay_rate_from: object = quantity(500 * ms)   # delay-rate window starts this long after cue offset
+    spontaneous_runs: int = 0                      # no-cue runs (after a reset) checked for ignition
+    spontaneous_duration: object = quantity(5 * second)
+    spontaneous_window: object = quantity(250 * ms)   # ignition: a pool above threshold in such a window
     figure: bool = True
 
     def __post_init__(self):
         check_nonneg(self, "delay_rate_from")
+        check_positive(self, "spontaneous_duration", "spontaneous_window")
+        if isinstance(self.spontaneous_runs, bool) or not isinstance(self.spontaneous_runs, int) \
+                or self.spontaneous_runs < 0:
+            raise ParamError("spontaneous_runs", f"must be an integer >= 0, got {self.spontaneous_runs!r}")
+        n = float(self.spontaneous_duration) / float(self.spontaneous_window)
+        if abs(n - round(n)) > 1e-6:
+            raise ParamError("spontaneous_window", "must divide spontaneous_duration")
         check_session(self)
         if self.task.get("type") != "delayed_recall":
             raise ParamError("task.type", f"working_memory runs the delayed_recall task, got {self.task.get('type')!r}")
@@ -130,7 +140,7 @@ def run(ctx) -> dict[str, float]:
     _check_ports(brain, p, region, slices[-1][1])
     session = Session(brain, p, seed=derive_seed(ctx.seed, "working_memory"), rows=ctx.trials, log=ctx.log,
                       task_params=dict(p.task, n_items=P))
-    rows = session.run()
+    rows = list(session.run())
 
     col = lambda key: np.array([r.get(key, np.nan) for r in rows], dtype=float)  # noqa: E731
     cond = np.array([r["condition"] for r in rows])
@@ -169,6 +179,8 @@ def run(ctx) -> dict[str, float]:
         "reset_success": mean(np.all(pre < RESET_HZ, axis=1)),
         "no_recall_rate": mean(choice < 0),
     }
+    if p.spontaneous_runs:
+        metrics.update(_spontaneous(session, p, P))
     if ctx.out is not None and p.figure:
         (ctx.out / "figures").mkdir(parents=True, exist_ok=True)
         first = [next(r for r in rows if r["condition"] == c) for c in CONDITIONS if (cond == c).any()]
@@ -210,3 +222,28 @@ def trial_figure(e, slices, rows, p: Params, path, bin_s: float = 0.025) -> None
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _spontaneous(session: Session, p: Params, n_pools: int) -> dict[str, float]:
+    """``spontaneous_runs`` runs of ``spontaneous_duration`` with no cue, each after the reset burst:
+    a run ignites when a selective pool's rate exceeds the ``items`` threshold in any window of
+    ``spontaneous_window`` (the held state is 20-40 Hz, spontaneous activity 1-2 Hz)."""
+    reset = next((ph for ph in p.phases if "reset" in ph.drive), None)
+    n = int(round(float(p.spontaneous_duration) / float(p.spontaneous_window)))
+    phases = ((PhaseSpec("sreset", reset.duration, drive=dict(reset.drive)),) if reset else ()) + tuple(
+        PhaseSpec(f"free{k}", p.spontaneous_window, read=("items",)) for k in range(n))
+    check_phases(p, phases, "spontaneous phases")
+    first = len(session.rows)
+    session.run(Presentation([{}] * p.spontaneous_runs, {}), phases=phases, settle=False)
+    thr = float(p.readouts["items"].threshold)
+    ignited, onset = [], []
+    for r in session.rows[first:]:
+        rates = np.array([[r[f"items{j}_free{k}_hz"] for j in range(n_pools)] for k in range(n)])
+        hot = np.flatnonzero((rates > thr).any(axis=1))
+        ignited.append(bool(len(hot)))
+        if len(hot):
+            onset.append((hot[0] + 1) * float(p.spontaneous_window))
+    return {"spontaneous_ignition_rate": float(np.mean(ignited)),
+            "spontaneous_ignition_onset_s": float(np.mean(onset)) if onset else float("nan"),
+            "spontaneous_max_rate_hz": float(max(r[f"items{j}_free{k}_hz"] for r in session.rows[first:]
+                                                 for j in range(n_pools) for k in range(n)))}

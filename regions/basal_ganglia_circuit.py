@@ -24,7 +24,8 @@ from regions.connect import random_pairs
 from regions.neurons import NeuronModel
 
 _MSN_EQS = """
-dv/dt = (g_L * (E_L - v) + gain_goal * g_ampa * (E_ampa - v) + g_gaba * (E_gaba - v) + I_ext) / C : volt (unless refractory)
+dv/dt = (g_L * (E_L - v) + (gain_goal * g_ctx + g_ampa) * (E_ampa - v) + g_gaba * (E_gaba - v) + I_ext) / C : volt (unless refractory)
+dg_ctx/dt = -g_ctx / tau_ampa : siemens
 dg_ampa/dt = -g_ampa / tau_ampa : siemens
 dg_gaba/dt = -g_gaba / tau_gaba : siemens
 gain_goal = 1 + k_goal * goal_level : 1
@@ -38,9 +39,11 @@ def msn_model(C=200 * pF, g_L=10 * nS, E_L=-80 * mV, V_th=-50 * mV, V_reset=-70 
     """Medium spiny neuron: LIF at a -80 mV down state with goal-gated cortical gain.
 
     ``gain_goal = 1 + k_goal goal_level`` (``goal_level = clip(goal, 0, 1)``, the bounded signal
-    that ``goal_three_factor`` reads too) multiplies the AMPA conductance only:
-    goal context alone never fires an MSN, it amplifies the cortical input of the channels it
-    targets (multiplicative gating, O'Reilly & Frank 2006). ``da`` and ``goal`` decay with
+    that ``goal_three_factor`` reads too) multiplies the cortical conductance ``g_ctx`` only (the
+    corticostriatal ports): goal context alone never fires an MSN, it amplifies the cortical input
+    of the MSNs it targets (multiplicative gating, O'Reilly & Frank 2006). Thalamostriatal feedback
+    and background arrive on ``g_ampa`` with no gain: a gain on the efference copy would make
+    every goal-gained channel excite itself (both channels selected at once). ``da`` and ``goal`` decay with
     ``tau_da`` / ``tau_goal`` (plasticity.three_factor DOPAMINE_POST / GOAL_POST); ``da_avg`` is the
     running mean of ``da`` (DOPAMINE_AVG_POST) read by rules with an adaptive baseline, ``da_tonic``
     its mean outside cue and outcome windows (DOPAMINE_TONIC_POST, ``tonic_window`` set by the trial

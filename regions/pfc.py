@@ -108,11 +108,17 @@ _REC_CURRENT = ("I_rec_post = (G_ampa_post * A_tot_pre + G_nmda_post * N_tot_pre
 
 @dataclass(frozen=True)
 class PFCParams:
-    """Parameters of the gated PFC; defaults are Brunel & Wang (2001), Table 1, unless noted.
+    """Parameters of the gated PFC.
 
-    Recurrent conductances are given for the reference network of Brunel & Wang (``n_ref_exc`` =
-    1600, ``n_ref_inh`` = 400) and scaled by ``n_ref / n`` so that the total recurrent
-    conductance, and hence the mean-field dynamics, is independent of the network size.
+    Cell and synapse defaults (capacitances, leaks, thresholds, the recurrent AMPA / NMDA / GABA
+    conductances, tau_GABA 5 ms, NMDA kinetics, the background g_ext 2.1 / 1.62 nS at 2.4 kHz) are
+    those of Wang (2002), Neuron 36:955, the values of Brian2's ``Wang_2002`` example; the pool
+    structure (``f_pool`` 0.1, ``w_plus``, ``w_minus``) follows Brunel & Wang (2001); gating and
+    ``w_plus`` at this size are this model's (noted where set).
+
+    Recurrent conductances are given for the reference network (``n_ref_exc`` = 1600,
+    ``n_ref_inh`` = 400) and scaled by ``n_ref / n`` so that the total recurrent conductance, and
+    hence the mean-field dynamics, is independent of the network size.
     """
 
     n_exc: int = 800

@@ -29,8 +29,8 @@ rather than biasing one whole channel.
 
 Ports
 -----
-d1, d2 : all D1 / D2 MSNs; targets ``g_ampa`` (cortical input).
-d1_K, d2_K, stn_K : the D1 / D2 / STN pool of channel K; targets ``g_ampa``.
+d1, d2 : all D1 / D2 MSNs; target ``g_ctx`` (cortical input, scaled by the goal gain).
+d1_K, d2_K : the D1 / D2 pool of channel K (``g_ctx``); stn_K : the STN pool of channel K (``g_ampa``).
 stn : every STN cell (hyperdirect cortical input); ``fsi`` : interneurons; both ``g_ampa``.
 dopamine : every MSN's dopamine concentration ``da`` (dimensionless weight per DA spike).
 goal : every MSN's goal trace ``goal`` (dimensionless weight per PFC spike).
@@ -195,8 +195,8 @@ class Striatum(Region):
 
     def _ports(self, msn, g, n1) -> None:
         p = self.params
-        self.add_port("d1", msn[:n1], "g_ampa", "all D1 MSNs (cortical input)")
-        self.add_port("d2", msn[n1:], "g_ampa", "all D2 MSNs (cortical input)")
+        self.add_port("d1", msn[:n1], "g_ctx", "all D1 MSNs (cortical input)")
+        self.add_port("d2", msn[n1:], "g_ctx", "all D2 MSNs (cortical input)")
         self.add_port("stn", g["stn"], "g_ampa", "all STN cells (hyperdirect input)")
         self.add_port("fsi", g["fsi"], "g_ampa", "fast-spiking interneurons (cortical input)")
         self.add_port("dopamine", msn, "da", "MSN dopamine concentration (DA spikes in)")
@@ -209,8 +209,8 @@ class Striatum(Region):
         self.add_port("output", g["thal"], None, "thalamic cells: the selected action")
         self.add_port("gpi", g["gpi"], None, "GPi/SNr output nucleus")
         for k in range(p.n_channels):
-            self.add_port(f"d1_{k}", msn[k * p.n_d1:(k + 1) * p.n_d1], "g_ampa", f"D1 MSNs of channel {k}")
-            self.add_port(f"d2_{k}", msn[n1 + k * p.n_d2:n1 + (k + 1) * p.n_d2], "g_ampa",
+            self.add_port(f"d1_{k}", msn[k * p.n_d1:(k + 1) * p.n_d1], "g_ctx", f"D1 MSNs of channel {k}")
+            self.add_port(f"d2_{k}", msn[n1 + k * p.n_d2:n1 + (k + 1) * p.n_d2], "g_ctx",
                           f"D2 MSNs of channel {k}")
             self.add_port(f"stn_{k}", g["stn"][k * p.n_stn:(k + 1) * p.n_stn], "g_ampa", f"STN of channel {k}")
             self.add_port(f"thal_{k}", g["thal"][k * p.n_thal:(k + 1) * p.n_thal], None,

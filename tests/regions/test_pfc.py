@@ -208,3 +208,29 @@ def test_experiment_protocol_validation():
         bad(task={"type": "bandit"})
     with pytest.raises(ConfigError, match=r"experiment\.phases"):
         bad(phases=[ph for ph in data["experiment"]["phases"] if ph["name"] != "iti"])
+    with pytest.raises(ConfigError, match=r"experiment\.spontaneous_window"):
+        bad(spontaneous_runs=2, spontaneous_duration="1 s", spontaneous_window="300 ms")
+    with pytest.raises(ConfigError, match=r"experiment\.spontaneous_runs"):
+        bad(spontaneous_runs=-1)
+
+
+def test_goal_gating_protocol_validation():
+    from brain.experiment import resolve_config
+    from experiments import goal_gating as gg
+
+    data = resolve_config("goal_gating")
+    cfg = build_config(data, gg.Params)
+    assert sum(float(ph.duration) for ph in cfg.experiment.phases) == pytest.approx(float(cfg.duration))
+
+    def bad(**experiment):
+        return build_config({**data, "experiment": {**data["experiment"], **experiment}}, gg.Params)
+
+    with pytest.raises(ConfigError, match=r"experiment\.ablations"):
+        bad(ablations=["no_pfc"])
+    with pytest.raises(ConfigError, match=r"experiment\.task\.type"):
+        bad(task={"type": "reversal"})
+    with pytest.raises(ConfigError, match=r"experiment\.retention_trials"):
+        bad(retention_trials=-3)
+    with pytest.raises(ConfigError, match=r"experiment\.readouts"):
+        bad(readouts={k: v for k, v in data["experiment"]["readouts"].items() if k != "pfc"},
+            phases=[{**ph, "read": []} if ph.get("read") == ["pfc"] else ph for ph in data["experiment"]["phases"]])

@@ -54,6 +54,8 @@ def test_ports_and_layout():
     assert len(msn) == 2 * 10 + 2 * 12
     assert bg.port("dopamine").var == "da" and bg.port("dopamine").group is msn
     assert bg.port("goal").var == "goal" and bg.port("goal").group is msn
+    assert bg.port("d1").var == bg.port("d2_1").var == "g_ctx"     # cortical input: the goal-gained conductance
+    assert bg.synapses["thal_msn"].target is msn and "g_ampa_post" in bg.synapses["thal_msn"].pre.code
     assert bg.port("output").var is None and len(bg.port("output").group) == 8
     assert len(bg.port("d1_1").group) == 10 and bg.port("d1_1").group.start == 10
     assert len(bg.port("d2_0").group) == 12 and bg.port("d2_0").group.start == 20

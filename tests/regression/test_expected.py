@@ -9,7 +9,7 @@ from tests.regression.regression import entries, measure
 ENTRIES = entries()
 #: Entries checked by test_expected_loop.py instead: a second file so that CI's
 #: ``pytest -n 2 --dist loadfile`` (one worker per file) splits the regression suite in two.
-LOOP = ("action_selection", "working_memory", "region_baseline", "reversal_learning")
+LOOP = ("action_selection", "working_memory", "region_baseline", "reversal_learning", "goal_gating")
 
 
 def params(paths):

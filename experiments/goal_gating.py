@@ -1,0 +1,316 @@
+"""Goal-context gating: the goal held in the PFC gates which striatal values are learned and expressed.
+
+The first orchestrated ability (O'Reilly & Frank 2006, PBWM; Frank & Badre 2012): four regions on
+one trial engine. Each trial (phases of ``experiment.phases``): a burst clears the PFC
+(``reset``), a tonic window (``iti``), a goal cue loads one PFC pool with the input gate open
+(``goal``), a delay, a distractor (another PFC item pool, same strength) with the gate closed,
+a delay (``hold``), one of the stimuli (``stimulus``: the sensory pools of ``stim``), the choice
+(the basal ganglia's thalamic pool above threshold in that phase), and the reward (``outcome``).
+Default mapping: 2 goals x 2 stimuli x 2 actions, action = stimulus XOR goal (the
+``goal_cued`` task, ``(stimulus + goal) mod 2``): no stimulus-action association alone exceeds
+50 %. Learning comes from reward only.
+
+Wiring (``configs/goal_gating.yaml``):
+
+- ``stim -> striatum`` D1 and D2 (``goal_three_factor``: ``dw/dt = eta c (da - da_tonic)
+  goal_level``), reaching every MSN of both channels;
+- the striatum's MSNs of each channel are split into goal sub-pools, wired *topographically*:
+  PFC pool g projects (static) onto the goal trace of sub-pool g in every channel (port
+  ``goalG``). ``goal_level = clip(goal, 0, 1)`` is the one bounded signal that sets both the
+  sub-pool's cortical gain (``1 + k_goal goal_level``: expression) and its learning rate
+  (learning). A held pool (~35 Hz) saturates it; the trace (tau 100 ms) is fed by the PFC's
+  persistent activity, so it lasts through the outcome's dopamine;
+- the dopamine critic (timed expectation after the stimulus, V of the stimulus state, and the
+  tonic-dopamine baseline of reversal_learning) and the BG loop.
+
+So under goal g only sub-pool g's synapses from the shown stimulus learn, and they learn the
+action that goal g pays for that stimulus: goal x stimulus conjunctions live in different
+synapses.
+
+Ablations (each a fresh brain, same seed and task): ``no_goal_projection`` (no PFC -> striatum
+goal projections: a control, chance by design), ``ungated`` (``da_three_factor`` in place of
+``goal_three_factor``: the goal still sets the gain), ``open_gate`` (the gate also opens for the
+distractor, which then overwrites the goal).
+
+Metrics
+-------
+accuracy_goal_min : the lowest, over goals, of the accuracy over the last ``n_last`` trials of
+    that goal; accuracy_goal0, accuracy_goal1, ... the per-goal values.
+trials_to_criterion_goal_max : per goal, the trial (of the session) at which the last
+    ``n_crit`` trials of that goal first reach ``criterion`` accuracy; the largest over goals
+    (NaN if a goal never does).
+goal_decoding : fraction of trials in which the PFC goal pool with the highest rate over the
+    stimulus phase is the cued goal (decoded from the network, not from the cue).
+goal_hold_errors : fraction of trials whose held pool at choice time (the item pool above
+    ``readouts.pfc.threshold`` with the highest rate) is not the cued goal (none held counts).
+no_choice_rate : fraction of trials with no thalamic pool above threshold.
+retention_gated : after training, ``interference_trials`` rewarded goal-1-only trials, then
+    ``retention_trials`` goal-0 trials with learning frozen: their accuracy.
+accuracy_no_goal_projection, accuracy_ungated, retention_ungated : the ablations' accuracy
+    (mean over goals of the last-``n_last`` accuracy) and the ungated rule's retention.
+accuracy_open_gate : accuracy with the gate open for the distractor; overwrite_rate_open_gate :
+    fraction of its trials whose held pool was the distractor; accuracy_overwritten_open_gate :
+    accuracy on those trials.
+
+References
+----------
+O'Reilly RC, Frank MJ (2006) Making working memory work: a computational model of learning in
+    the prefrontal cortex and basal ganglia. Neural Comput 18:283-328.
+Frank MJ, Badre D (2012) Mechanisms of hierarchical reinforcement learning in corticostriatal
+    circuits 1: computational analysis. Cereb Cortex 22:509-526.
+Miller EK, Cohen JD (2001) An integrative theory of prefrontal cortex function. Annu Rev
+    Neurosci 24:167-202 (PFC goal representations bias downstream pathways).
+Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (dopamine-modulated STDP).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from brain.config import ConfigError
+from brain.trials.engine import Session
+from brain.trials.specs import SessionSpec, check_session
+from brain.trials.tasks import GoalCued
+from plasticity.params import ParamError, check_positive_int, check_probability
+from regions.base import derive_seed
+
+BACKENDS = ("numpy", "cython")     # closed loop: choices and rewards are decided during the run
+ABLATIONS = ("no_goal_projection", "ungated", "open_gate")
+
+
+@dataclass(frozen=True)
+class Params(SessionSpec):
+    """The session (:class:`brain.trials.specs.SessionSpec`) plus the names the metrics need."""
+
+    striatum: str = "striatum"
+    pfc: str = "pfc"
+    stimulus_projections: tuple[str, ...] = ("stim->striatum:d1", "stim->striatum:d2")
+    n_last: int = 40
+    n_crit: int = 10
+    criterion: float = 0.9
+    interference_trials: int = 60        # goal-1-only rewarded trials after training
+    retention_trials: int = 40           # then goal-0 trials, learning frozen (0: no retention test)
+    ablations: tuple[str, ...] = ABLATIONS
+    figure: bool = True
+
+    def __post_init__(self):
+        check_positive_int(self, "n_last", "n_crit")
+        check_probability(self, "criterion")
+        for key in ("interference_trials", "retention_trials"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ParamError(key, f"must be an integer >= 0, got {v!r}")
+        check_session(self)
+        if self.task.get("type") != "goal_cued":
+            raise ParamError("task.type", f"goal_gating runs the goal_cued task, got {self.task.get('type')!r}")
+        for key in ("choice", "pfc"):
+            if key not in self.readouts:
+                raise ParamError("readouts", f"needs a {key!r} readout")
+        for a in self.ablations:
+            if a not in ABLATIONS:
+                raise ParamError("ablations", f"each must be one of {', '.join(ABLATIONS)}, got {a!r}")
+        if "open_gate" in self.ablations and "distractor" not in {ph.name for ph in self.phases}:
+            raise ParamError("ablations", "open_gate needs a phase named 'distractor'")
+
+
+def _task(p: Params, seed: int, **over) -> GoalCued:
+    params = {k: v for k, v in p.task.items() if k != "type"}
+    params.update(over)
+    return GoalCued(**params, seed=seed)
+
+
+def _per_goal(rows, n_goals: int, n_last: int) -> list[float]:
+    goal = np.array([r["goal"] for r in rows])
+    correct = np.array([r["correct"] for r in rows], dtype=float)
+    return [float(correct[goal == g][-n_last:].mean()) if (goal == g).any() else float("nan")
+            for g in range(n_goals)]
+
+
+def _held(rows) -> np.ndarray:
+    """Per trial, the PFC item pool above threshold with the highest rate at choice time (-1: none)."""
+    return np.array([r.get("pfc_held", -1) for r in rows])
+
+
+class _Run:
+    """One brain and its session: the main session, then the interference / retention blocks."""
+
+    def __init__(self, ctx, p: Params, config, label: str, record: bool):
+        self.p, self.ctx = p, ctx
+        self.brain = ctx.brain(config, record=record)
+        if p.striatum not in self.brain.regions or p.pfc not in self.brain.regions:
+            raise ConfigError(f"experiment.striatum / pfc: regions {p.striatum!r} and {p.pfc!r} are needed")
+        self.seed = derive_seed(ctx.seed, "goal_gating")
+        pools = self.brain.region(p.pfc).params.n_pools
+        self.task = _task(p, self.seed)
+        if self.task.n_goals + self.task.distractors > pools:
+            raise ConfigError(f"experiment.task: n_goals + distractors must not exceed {p.pfc}'s n_pools ({pools})")
+        spec = p
+        if label == "open_gate":
+            phases = tuple(dataclasses.replace(ph, drive={**ph.drive, "gate": "all"}) if ph.name == "distractor"
+                           else ph for ph in p.phases)
+            spec = dataclasses.replace(p, phases=phases)
+        self.session = Session(self.brain, spec, task=self.task, rows=ctx.trials if label == "main" else None,
+                               log=lambda m: ctx.log(f"[{label}] {m}"))
+        self.threshold = float(p.readouts["pfc"].threshold)
+
+    def run(self, task=None, settle=True) -> list[dict]:
+        first = len(self.session.rows)
+        self.session.run(task, settle=settle)
+        rows = self.session.rows[first:]
+        for r in rows:
+            rates = np.array([r.get(f"pfc{k}_stimulus_hz", np.nan) for k in range(self.session.readouts["pfc"].pools)])
+            top = int(np.nanargmax(rates)) if np.isfinite(rates).any() else -1
+            r["pfc_held"] = top if top >= 0 and rates[top] > self.threshold else -1
+            goals = rates[:self.task.n_goals]
+            r["pfc_goal_decoded"] = int(np.nanargmax(goals)) if np.isfinite(goals).any() else -1
+        return rows
+
+    def retention(self) -> float:
+        """Goal-1-only rewarded trials (learning on), then goal 0 with learning frozen."""
+        p = self.p
+        if p.interference_trials:
+            self.run(_task(p, self.seed + 1, n_trials=p.interference_trials, goals=[1]), settle=False)
+        with self.brain.frozen():
+            rows = self.run(_task(p, self.seed + 2, n_trials=p.retention_trials, goals=[0]), settle=False)
+        return float(np.mean([r["correct"] for r in rows]))
+
+
+def _ablated_config(config, p: Params, ablation: str):
+    projections = dict(config.projections)
+    if ablation == "no_goal_projection":
+        projections = {k: v for k, v in projections.items()
+                       if not (v.post == p.striatum and v.target.startswith("goal"))}
+    elif ablation == "ungated":
+        for label in p.stimulus_projections:
+            if label not in projections:
+                raise ConfigError(f"experiment.stimulus_projections: unknown projection {label!r}")
+            projections[label] = dataclasses.replace(projections[label], rule="da_three_factor")
+    return dataclasses.replace(config, projections=projections)
+
+
+def run(ctx) -> dict[str, float]:
+    p: Params = ctx.params
+    main = _Run(ctx, p, ctx.config, "main", record=True)
+    G = main.task.n_goals
+    rows = main.run()
+    goal = np.array([r["goal"] for r in rows])
+    correct = np.array([r["correct"] for r in rows], dtype=float)
+    acc = _per_goal(rows, G, p.n_last)
+    crit = []
+    for g in range(G):
+        idx = np.flatnonzero(goal == g)
+        c = correct[idx]
+        hit = [idx[k + p.n_crit - 1] + 1 for k in range(len(c) - p.n_crit + 1) if c[k:k + p.n_crit].mean() >= p.criterion]
+        crit.append(float(hit[0]) if hit else float("nan"))
+    held, decoded = _held(rows), np.array([r["pfc_goal_decoded"] for r in rows])
+    metrics = {
+        "accuracy_goal_min": float(np.min(acc)),
+        **{f"accuracy_goal{g}": a for g, a in enumerate(acc)},
+        "trials_to_criterion_goal_max": float(np.max(crit)),
+        "goal_decoding": float(np.mean(decoded == goal)),
+        "goal_hold_errors": float(np.mean(held != goal)),
+        "no_choice_rate": float(np.mean([r["choice"] < 0 for r in rows])),
+    }
+    if p.retention_trials and G > 1:
+        metrics["retention_gated"] = main.retention()
+    curves = {"gated": rows}
+    for ablation in p.ablations:
+        ab = _Run(ctx, p, _ablated_config(ctx.config, p, ablation), ablation, record=False)
+        ab_rows = curves[ablation] = ab.run()
+        metrics[f"accuracy_{ablation}"] = float(np.nanmean(_per_goal(ab_rows, G, p.n_last)))
+        if ablation == "ungated" and p.retention_trials and G > 1:
+            metrics["retention_ungated"] = ab.retention()
+        if ablation == "open_gate":
+            held = _held(ab_rows)
+            dis = np.array([r.get("distractor", -1) for r in ab_rows])
+            over = held == dis
+            metrics["overwrite_rate_open_gate"] = float(np.mean(over))
+            metrics["accuracy_overwritten_open_gate"] = (
+                float(np.mean([r["correct"] for r, o in zip(ab_rows, over) if o])) if over.any() else float("nan"))
+    _weights(main, metrics, p)
+    if p.figure and ctx.out is not None:
+        figures = ctx.out / "figures"
+        figures.mkdir(parents=True, exist_ok=True)
+        learning_figure(curves, G, figures / "goal_gating_learning.png", 1.0 / main.task.n_actions)
+        trial = next((r for r in rows if r["goal"] == 1), rows[0])
+        trial_figure(ctx.spikes(), main, trial, p, figures / "goal_gating_trial.png")
+    return metrics
+
+
+def learning_figure(curves: dict, n_goals: int, path, chance: float = 0.5, window: int = 10) -> None:
+    """Sliding accuracy (``window`` trials of the same goal) per goal, for the gated session and
+    each ablation."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from brain.analysis import sliding_mean
+    fig, axes = plt.subplots(1, n_goals, figsize=(4.5 * n_goals, 3.2), sharey=True)
+    for g, ax in enumerate(np.atleast_1d(axes)):
+        for k, (label, rows) in enumerate(curves.items()):
+            trial = np.array([r["trial"] for r in rows if r["goal"] == g])
+            correct = np.array([r["correct"] for r in rows if r["goal"] == g], dtype=float)
+            if len(trial):
+                ax.plot(trial, sliding_mean(correct, window), color=f"C{k}", label=label)
+        ax.axhline(chance, color="0.7", lw=0.5, ls="--")
+        ax.set(title=f"goal {g}", xlabel="trial", ylim=(-0.02, 1.02))
+    np.atleast_1d(axes)[0].set_ylabel(f"accuracy ({window} trials of the goal)")
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def trial_figure(spikes, run: _Run, row: dict, p: Params, path) -> None:
+    """One trial on one time axis: PFC item pools, striatal D1 sub-pools (channel x goal), GPi,
+    thalamus and DA cells, with the phase onsets marked."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    pfc, bg = run.brain.region(p.pfc), run.brain.region(p.striatum)
+    t0 = row[f"t_{p.phases[0].name}"]
+    t1 = t0 + sum(float(ph.duration) for ph in p.phases)
+    n1 = bg.params.n_channels * bg.params.n_d1
+    d1_order = np.lexsort((bg.goal_of()[:n1], bg.channel_of("msn")[:n1]))    # channel-major, goal inside
+    rank = np.full(len(bg.goal_of()), -1)
+    rank[d1_order] = np.arange(n1)
+    blocks = [("PFC item pools", f"{p.pfc}.exc", lambda i: i < pfc.pool_slices[-1][1], lambda i: i),
+              ("D1 MSNs (channel, goal)", f"{p.striatum}.msn", lambda i: i < n1, lambda i: rank[i]),
+              ("GPi", f"{p.striatum}.gpi", None, None), ("thalamus", f"{p.striatum}.thal", None, None),
+              ("DA", "dopamine.da", None, None)]
+    blocks = [b for b in blocks if b[1] in spikes]
+    fig, axes = plt.subplots(len(blocks), 1, figsize=(9, 1.6 * len(blocks) + 1), sharex=True)
+    for ax, (title, key, keep, order) in zip(np.atleast_1d(axes), blocks):
+        i, t = np.asarray(spikes[key]["i"]), np.asarray(spikes[key]["t"])
+        m = (t >= t0) & (t < t1)
+        if keep is not None:
+            m &= keep(i)
+        y = order(i[m]) if order is not None else i[m]
+        ax.plot(t[m] - t0, y, ".", ms=1.0, color="k")
+        ax.set_ylabel(title, fontsize=8)
+        for ph in p.phases:
+            ax.axvline(row[f"t_{ph.name}"] - t0, color="0.8", lw=0.5)
+    ax.set_xlabel(f"time in trial {row['trial']} (s): goal {row['goal']}, stimulus {row['stimulus']}, "
+                  f"choice {row['choice']}, reward {row['reward']:.0f}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _weights(run: _Run, metrics: dict, p: Params) -> None:
+    """Mean D1 weight from each stimulus pool onto each (goal sub-pool, channel): the learned mapping."""
+    bg = run.brain.region(p.striatum)
+    syn = run.brain.projections.get(p.stimulus_projections[0])
+    if syn is None or bg.params.n_goals < 2:
+        return
+    n_stim = run.task.n_actions
+    src = np.asarray(syn.i[:]) // (len(syn.source) // n_stim)
+    j = np.asarray(syn.j[:])
+    sub, ch = bg.goal_of("msn")[j], bg.channel_of("msn")[j]
+    w = np.asarray(syn.w[:])
+    for s in range(n_stim):
+        for g in range(bg.params.n_goals):
+            for k in range(bg.params.n_channels):
+                m = (src == s) & (sub == g) & (ch == k)
+                metrics[f"w_d1_s{s}_g{g}_ch{k}"] = float(w[m].mean()) if m.any() else float("nan")
