@@ -1,4 +1,4 @@
-"""Command line: ``brain list | run NAME [...] | stats DIR``.
+"""Command line: ``brain list | run NAME [...] | sweep NAME [...] | stats DIR``.
 
 Bad input (unknown experiment, invalid config, bad --set, unreadable files) prints one line
 ``brain: FIELD: message`` on stderr and exits with status 2, never a traceback.
@@ -35,6 +35,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output directory (default: runs/NAME)")
     r.add_argument("--build-dir", help="cpp_standalone build directory (default: a temporary one)")
     r.add_argument("--no-figures", action="store_true")
+    w = sub.add_parser("sweep", help="run an experiment over a grid of values x seeds (Dask)")
+    w.add_argument("name")
+    w.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=V1,V2,...",
+                   help="dotted override with one or more comma-separated values (repeatable; grid = product)")
+    w.add_argument("--seeds", default="1", help="e.g. '4-13' or '1,3,5-7'")
+    w.add_argument("--workers", type=int, default=2, help="runs at a time on the LocalCluster")
+    w.add_argument("--scheduler", help="address of an existing Dask scheduler (instead of a LocalCluster)")
+    w.add_argument("--keys", help="comma-separated metrics for the summary and figure (default: all)")
+    w.add_argument("--config", help="YAML file merged over the experiment's default config")
+    w.add_argument("--backend", choices=["numpy", "cython", "cpp_standalone"])
+    w.add_argument("--duration", help="e.g. '2 s'")
+    w.add_argument("--threads", type=int, help="OpenMP threads (cpp_standalone)")
+    w.add_argument("--out", help="output directory (default: runs/sweep_NAME)")
+    w.add_argument("--figures", action="store_true", help="also draw each run's own figures")
     s = sub.add_parser("stats", help="spike statistics of a run directory")
     s.add_argument("dir")
     s.add_argument("--transient", type=float, default=0.0, help="seconds to discard at the start")
@@ -62,6 +76,11 @@ def _run(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from brain.sweep import sweep
+    return sweep(args, log=lambda m: print(m, file=sys.stderr))
+
+
 def _stats(args) -> int:
     from brain.analysis import population_stats
     from brain.recording import load_spikes
@@ -79,7 +98,7 @@ def _stats(args) -> int:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"list": _list, "run": _run, "stats": _stats}[args.cmd](args)
+        return {"list": _list, "run": _run, "sweep": _sweep, "stats": _stats}[args.cmd](args)
     except ConfigError as err:
         print(f"brain: {err}", file=sys.stderr)
         return 2

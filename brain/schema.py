@@ -101,6 +101,8 @@ class BrainConfig:
     def __post_init__(self):
         check_nonneg_int(self, "threads")
         check_positive(self, "dt", "duration")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2 ** 32:
+            raise ParamError("seed", f"must be an integer in [0, 2**32 - 1] (numpy's seed range), got {self.seed!r}")
 
 
 def _region(name: str, data: Any) -> RegionConfig:

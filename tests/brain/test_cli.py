@@ -73,6 +73,8 @@ def test_list():
     (["run", "nope"], "brain: experiment: unknown experiment 'nope'"),
     (["run", "cortex_ai", "--duration", "ten"], "brain: duration: cannot parse"),
     (["run", "cortex_ai", "--seed", "x"], "brain: argument --seed: invalid int value"),
+    (["run", "cortex_ai", "--seed", "-3"], "brain: seed: must be an integer in [0, 2**32 - 1]"),
+    (["run", "cortex_ai", "--seed", "99999999999"], "brain: seed: must be an integer in [0, 2**32 - 1]"),
     (["run", "cortex_ai", "--config", "/nonexistent.yaml"], "brain: config: cannot read"),
     (["run", "cortex_ai", "--set", "experiment.transient=5 s", "--duration", "1 s"],
      "brain: experiment.transient: must be shorter than duration"),
