@@ -1,6 +1,6 @@
 """Gated prefrontal working memory: selective pools with NMDA-dominated recurrent excitation.
 
-The network of Brunel & Wang (2001), scaled down: excitatory cells are split into ``n_pools``
+The network of Brunel & Wang (2001) at its reference size (Wang 2002: 1600 + 400 cells): excitatory cells are split into ``n_pools``
 selective pools (fraction ``f_pool`` each; one per item/goal) and a non-selective rest; one
 inhibitory population inhibits everyone. Connectivity is all-to-all with structured weights
 (within a pool ``w_plus``; between pools and non-selective -> selective ``w_minus = 1 - f (w_plus - 1)
@@ -113,21 +113,27 @@ class PFCParams:
     Cell and synapse defaults (capacitances, leaks, thresholds, the recurrent AMPA / NMDA / GABA
     conductances, tau_GABA 5 ms, NMDA kinetics, the background g_ext 2.1 / 1.62 nS at 2.4 kHz) are
     those of Wang (2002), Neuron 36:955, the values of Brian2's ``Wang_2002`` example; the pool
-    structure (``f_pool`` 0.1, ``w_plus``, ``w_minus``) follows Brunel & Wang (2001); gating and
-    ``w_plus`` at this size are this model's (noted where set).
+    structure (``f_pool`` 0.1, ``w_plus`` 2.1, ``w_minus``) follows Brunel & Wang (2001); gating is
+    this model's.
 
     Recurrent conductances are given for the reference network (``n_ref_exc`` = 1600,
     ``n_ref_inh`` = 400) and scaled by ``n_ref / n`` so that the total recurrent conductance, and
     hence the mean-field dynamics, is independent of the network size.
     """
 
-    n_exc: int = 800
-    n_inh: int = 200
+    # The reference size (Wang 2002): at N = 1000 (800 + 200, conductances rescaled) finite-size
+    # noise leaves no w_plus that both holds a cue and stays quiet without one. Measured (seed 1,
+    # working_memory, 40 no-cue runs of 5 s after a reset, 5 cued trials per condition):
+    #   N 1000, w_plus 2.2 (the old default): spontaneous ignition in 0.45 of runs (onset 3.0 s);
+    #   N 1000, w_plus 2.15: 0.225 (onset 2.9 s), cued pool 31.6 Hz;
+    #   N 1000, w_plus 2.1: the cued pool's delay activity decays within 2 s;
+    #   N 2000, w_plus 2.1: no ignition (max pool rate 8 Hz in any 250 ms window), cued pool held
+    #   at 23.5 Hz through the 2 s delay on every trial, closed-gate distractor never stored.
+    n_exc: int = 1600
+    n_inh: int = 400
     n_pools: int = 4                        # selective pools (items / goals)
     f_pool: float = 0.1                     # fraction of E cells per pool (Brunel & Wang 2001: f = 0.1)
-    w_plus: float = 2.2                     # within-pool potentiation; B&W 2001 use 2.1 at N = 2000 (Figs. 3-4);
-                                            # at N = 1000 finite-size noise lets 2.1 delay activity decay within
-                                            # 2 s, 2.2 holds it at ~40 Hz (measured here)
+    w_plus: float = 2.1                     # within-pool potentiation (Brunel & Wang 2001, Figs. 3-4)
     n_ref_exc: int = 1600
     n_ref_inh: int = 400
     C_exc: object = quantity(0.5 * nF)
