@@ -14,7 +14,9 @@ Wiring (``configs/goal_gating.yaml``):
 
 - ``stim -> striatum`` D1 and D2 (``goal_three_factor``: ``dw/dt = eta c (da - da_tonic)
   goal_level``), reaching every MSN of both channels;
-- the striatum's MSNs of each channel are split into goal sub-pools, wired *topographically*:
+- the striatum's MSNs of each channel are split into goal sub-pools (each the size of a
+  reversal_learning channel: under its goal a sub-pool drives the selection circuit as a
+  reversal channel does), wired *topographically*:
   PFC pool g projects (static) onto the goal trace of sub-pool g in every channel (port
   ``goalG``). ``goal_level = clip(goal, 0, 1)`` is the one bounded signal that sets both the
   sub-pool's cortical gain (``1 + k_goal goal_level``: expression) and its learning rate
@@ -90,7 +92,7 @@ class Params(SessionSpec):
     n_last: int = 40
     n_crit: int = 10
     criterion: float = 0.9
-    interference_trials: int = 60        # goal-1-only rewarded trials after training
+    interference_trials: int = 100       # goal-1-only rewarded trials after training
     retention_trials: int = 40           # then goal-0 trials, learning frozen (0: no retention test)
     ablations: tuple[str, ...] = ABLATIONS
     figure: bool = True
