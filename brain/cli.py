@@ -78,7 +78,7 @@ def _run(args) -> int:
 
 def _sweep(args) -> int:
     from brain.sweep import sweep
-    return sweep(args, log=lambda m: print(m, file=sys.stderr))
+    return sweep(args, log=lambda m: print(m, file=sys.stderr, flush=True))
 
 
 def _stats(args) -> int:

@@ -37,6 +37,12 @@ import numpy as np
 from brain.config import ConfigError
 
 FIXED = ("status", "wall_s", "error")
+DONE = ("ok", "skipped")                   # statuses whose metrics count
+
+
+def _point(row: dict, keys) -> tuple:
+    """A row's (or summary entry's) values of ``keys``: its grid point."""
+    return tuple(row.get(k, "") for k in keys)
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -213,12 +219,12 @@ def write_csv(path: Path, rows: list[dict], swept: list[str]) -> None:
 def summarise(rows: list[dict], swept: list[str], keys: list[str] | None = None) -> list[dict]:
     """Per grid point and metric: n, mean, sd (ddof 1) and the 95 % t interval over finished seeds."""
     from scipy import stats
-    done = [r for r in rows if r["status"] in ("ok", "skipped")]
+    done = [r for r in rows if r["status"] in DONE]
     metrics = keys or _metric_keys(rows, swept)
-    points = list(dict.fromkeys(tuple(r.get(k, "") for k in swept) for r in rows))
+    points = list(dict.fromkeys(_point(r, swept) for r in rows))
     out = []
     for point in points:
-        group = [r for r in done if tuple(r.get(k, "") for k in swept) == point]
+        group = [r for r in done if _point(r, swept) == point]
         for m in metrics:
             x = np.array([_num(r.get(m)) for r in group], float)
             x = x[np.isfinite(x)]
@@ -242,11 +248,11 @@ def write_summary(path: Path, summary: list[dict], swept: list[str]) -> None:
 def markdown(summary: list[dict], swept: list[str]) -> str:
     """Grid points as rows, metrics as columns: ``mean (sd)``; ``n`` counts the finished seeds."""
     metrics = list(dict.fromkeys(s["metric"] for s in summary))
-    points = list(dict.fromkeys(tuple(s.get(k, "") for k in swept) for s in summary))
+    points = list(dict.fromkeys(_point(s, swept) for s in summary))
     head = [*swept, "n", *metrics]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for point in points:
-        cells = {s["metric"]: s for s in summary if tuple(s.get(k, "") for k in swept) == point}
+        cells = {s["metric"]: s for s in summary if _point(s, swept) == point}
         n = max((c["n"] for c in cells.values()), default=0)
         fmt = [("nan" if not math.isfinite(c["mean"]) else f"{c['mean']:.3g} ({c['sd']:.2g})")
                + ("" if c["n"] == n else f" [n={c['n']}]") for c in (cells[m] for m in metrics)]
@@ -264,18 +270,18 @@ def figure(rows: list[dict], summary: list[dict], swept: list[str], path: Path) 
         return
     x_key, others = (swept[0], swept[1:]) if swept else ("seed", [])
     xs = list(dict.fromkeys(str(r.get(x_key, "")) for r in rows))
-    done = [r for r in rows if r["status"] in ("ok", "skipped")]
-    lines = list(dict.fromkeys(tuple(r.get(k, "") for k in others) for r in rows))
+    done = [r for r in rows if r["status"] in DONE]
+    lines = list(dict.fromkeys(_point(r, others) for r in rows))
     ncol = min(4, len(metrics))
     fig, axes = plt.subplots(math.ceil(len(metrics) / ncol), ncol, figsize=(3.6 * ncol, 2.8 * math.ceil(len(metrics) / ncol)),
                              squeeze=False)
     for ax, m in zip(axes.flat, metrics):
         for j, line in enumerate(lines):
-            sel = [r for r in done if tuple(r.get(k, "") for k in others) == line and m in r]
+            sel = [r for r in done if _point(r, others) == line and m in r]
             pos = [xs.index(str(r.get(x_key, ""))) + 0.08 * j for r in sel]
             ax.plot(pos, [_num(r[m]) for r in sel], ".", color=f"C{j}", alpha=0.5)
             if swept:
-                pts = [s for s in summary if s["metric"] == m and tuple(s.get(k, "") for k in others) == line]
+                pts = [s for s in summary if s["metric"] == m and _point(s, others) == line]
                 px = [xs.index(str(s[x_key])) + 0.08 * j for s in pts]
                 ax.errorbar(px, [s["mean"] for s in pts],
                             yerr=[[s["mean"] - s["ci95_lo"] for s in pts], [s["ci95_hi"] - s["mean"] for s in pts]],
@@ -305,8 +311,7 @@ def sweep(args, log=print) -> int:
     swept, runs = plan(args.name, grid, seeds, out, args.config, args.backend, args.duration, args.threads,
                        args.figures)
     log(f"[sweep] {len(runs)} runs ({len(runs) // len(seeds)} grid points x {len(seeds)} seeds) into {out}")
-    rows = execute(args.name, runs, swept, out, args.workers, args.scheduler,
-                   log=lambda m: print(m, file=sys.stderr, flush=True))
+    rows = execute(args.name, runs, swept, out, args.workers, args.scheduler, log=log)
     summary = summarise(rows, swept, keys)
     write_summary(out / "summary.csv", summary, swept)
     figure(rows, summary, swept, out / "figures" / "sweep.png")

@@ -1,8 +1,8 @@
 """Gated prefrontal working memory: selective pools with NMDA-dominated recurrent excitation.
 
-The network of Brunel & Wang (2001) at its reference size (Wang 2002: 1600 + 400 cells): excitatory cells are split into ``n_pools``
-selective pools (fraction ``f_pool`` each; one per item/goal) and a non-selective rest; one
-inhibitory population inhibits everyone. Connectivity is all-to-all with structured weights
+The network of Brunel & Wang (2001) at its reference size (Wang 2002: 1600 + 400 cells):
+excitatory cells are split into ``n_pools`` selective pools (fraction ``f_pool`` each; one per
+item/goal) and a non-selective rest; one inhibitory population inhibits everyone. Connectivity is all-to-all with structured weights
 (within a pool ``w_plus``; between pools and non-selective -> selective ``w_minus = 1 - f (w_plus - 1)
 / (1 - f)``; everything else 1). Recurrent NMDA has a saturating gating variable per
 presynaptic cell (Wang 1999), ``ds/dt = -s / tau_d + alpha x (1 - s)``, ``dx/dt = -x / tau_r``,
