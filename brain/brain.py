@@ -18,6 +18,7 @@ from brian2 import seed as brian_seed
 
 from brain.backends import Backend
 from brain.config import ConfigError
+from brain.guard import RunawayGuard
 from brain.projections import build_projection
 from brain.registry import region_kinds
 from brain.schema import BrainConfig
@@ -69,9 +70,10 @@ class Brain:
             for label, pc in config.projections.items()
         }
         self.monitors: dict[str, SpikeMonitor] = self._monitors() if record else {}
+        self.guard = self._guard()
         self.network = Network(*[o for r in self.regions.values() for o in r.objects],
                                *self.projections.values(), *self.monitors.values(),
-                               name="brain_network")
+                               *([self.guard.operation] if self.guard else []), name="brain_network")
         self.t_run = 0.0
         self._frozen = False                      # gates off through set_plastic(False)
         self._snapshot: _Snapshot | None = None   # learning state at the freeze (runtime backends)
@@ -94,6 +96,26 @@ class Brain:
                 mons[key] = SpikeMonitor(source, name=f"spikes_{rname}_{pname}")
         return mons
 
+    def populations(self) -> dict[str, Any]:
+        """``{"region.population": group}`` of every region."""
+        return {f"{r}.{p}": g for r, reg in self.regions.items() for p, g in reg.populations.items()}
+
+    def _guard(self) -> RunawayGuard | None:
+        """The runtime runaway guard (cpp_standalone checks after the run: :meth:`check_runaway`)."""
+        g = self.config.guard
+        if self.backend.standalone or (g.rate_fraction <= 0 and not g.nan):
+            return None
+        return RunawayGuard(self.populations(), g.rate_fraction, float(g.window), float(g.period), g.nan)
+
+    def check_runaway(self) -> str | None:
+        """After a run: the runtime guard's message, or (cpp_standalone) the check on the
+        recorded spikes and final state; None when the run stayed in range."""
+        if self.guard is not None:
+            return str(self.guard.error) if self.guard.error else None
+        from brain.guard import check_results
+        g = self.config.guard
+        return check_results(self.spikes(), self.populations(), self.t_run, g.rate_fraction, float(g.window), g.nan)
+
     def add(self, *objects) -> None:
         """Add experiment-specific objects (stimuli, monitors) to the network."""
         self.network.add(*objects)
@@ -103,7 +125,12 @@ class Brain:
         """Advance the network; long runs (> 5 s) report progress on stderr."""
         if report is None and float(duration) > 5.0:
             report = "stderr"
-        self.network.run(duration, namespace={}, report=report, report_period=10 * second)
+        try:
+            self.network.run(duration, namespace={}, report=report, report_period=10 * second)
+        except Exception:
+            if self.guard is not None and self.guard.error is not None:
+                raise self.guard.error from None     # Brian2 wraps it; the one-line message is ours
+            raise
         self.t_run += float(duration)
 
     def finish(self) -> None:
@@ -122,6 +149,8 @@ class Brain:
         with it (its snapshot too), one taken after the store is dropped.
         """
         self.network.restore(name)
+        if self.guard is not None:
+            self.guard.reset()
         self._frozen, self._snapshot = self._stored.get(name, (False, None))
         if reseed is not None:
             brian_seed(reseed)

@@ -1,7 +1,8 @@
 """Command line: ``brain list | run NAME [...] | sweep NAME [...] | stats DIR``.
 
 Bad input (unknown experiment, invalid config, bad --set, unreadable files) prints one line
-``brain: FIELD: message`` on stderr and exits with status 2, never a traceback.
+``brain: FIELD: message`` on stderr and exits with status 2, never a traceback. A run stopped by
+the runaway guard (:mod:`brain.guard`) prints ``brain: runaway: ...`` and exits with status 3.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from brain.config import ConfigError
+from brain.guard import RunawayError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +104,9 @@ def main(argv=None) -> int:
     except ConfigError as err:
         print(f"brain: {err}", file=sys.stderr)
         return 2
+    except RunawayError as err:           # the run stopped itself; its outputs so far are kept
+        print(f"brain: {err}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("brain: interrupted", file=sys.stderr)
         return 130

@@ -18,7 +18,9 @@ Its default configuration is :func:`brain.registry.experiment_config` (for the b
 ``config.yaml`` (resolved) before running, then ``metrics.json``, ``spikes.npz``,
 ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (wall time, backend, versions).
 Trial-based experiments append one dict per trial to ``ctx.trials``; those rows are written to
-``trials.csv`` (and ``figures/learning_curve.png``) even when ``run()`` fails part-way.
+``trials.csv`` (and ``figures/learning_curve.png``) even when ``run()`` fails part-way. A run
+stopped by the runaway guard (:mod:`brain.guard`) keeps its spikes and trials so far and writes
+``run.json`` with ``status: failed`` and the message, but no ``metrics.json``.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ import numpy as np
 from brain import figures, recording
 from brain.backends import Backend, configure
 from brain.brain import Brain
+from brain.guard import RunawayError
 from brain.config import ConfigError, apply_override, load_yaml, merge, to_plain
 from brain.registry import experiment_config, experiment_names, load_experiment
 from brain.schema import BrainConfig, build_config
@@ -175,19 +178,20 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
     t0 = time.perf_counter()
     done = False
     try:
-        metrics = {k: float(v) for k, v in module.run(ctx).items()}
+        try:
+            metrics = {k: float(v) for k, v in module.run(ctx).items()}
+        except RunawayError as err:
+            _write_failed(ctx, out, str(err), time.perf_counter() - t0, figures_on)
+            raise
         wall = time.perf_counter() - t0
+        runaway = next((m for m in (b.check_runaway() for b in ctx.brains) if m), None)
         spikes = ctx.spikes()
         if out is not None:
             recording.write_metrics(out / "metrics.json", metrics)
-            recording.save_spikes(out / "spikes.npz", spikes, float(cfg.duration))
-            if figures_on:
-                (out / "figures").mkdir(exist_ok=True)
-                figures.raster(spikes, float(cfg.duration), out / "figures" / "raster.png")
-                figures.rates(spikes, float(cfg.duration), out / "figures" / "rates.png")
-            (out / "run.json").write_text(json.dumps({
-                "experiment": name, "backend": cfg.backend, "seed": cfg.seed, "wall_s": round(wall, 3),
-                "brian2": brian2.__version__, "python": platform.python_version()}, indent=2) + "\n")
+            _write_spikes(ctx, out, spikes, figures_on)
+            _write_run_json(ctx, out, wall, runaway)
+        if runaway:
+            raise RunawayError(runaway)      # cpp_standalone: found after the run; outputs kept
         done = True
     finally:
         try:
@@ -199,6 +203,36 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
         finally:
             backend.close()
     return metrics, ctx
+
+
+def _write_spikes(ctx: RunContext, out: Path, spikes: dict, figures_on: bool) -> None:
+    duration = float(ctx.config.duration)
+    recording.save_spikes(out / "spikes.npz", spikes, duration)
+    if figures_on:
+        (out / "figures").mkdir(exist_ok=True)
+        figures.raster(spikes, duration, out / "figures" / "raster.png")
+        figures.rates(spikes, duration, out / "figures" / "rates.png")
+
+
+def _write_run_json(ctx: RunContext, out: Path, wall: float, error: str | None = None) -> None:
+    cfg = ctx.config
+    info = {"experiment": ctx.name, "backend": cfg.backend, "seed": cfg.seed, "wall_s": round(wall, 3),
+            "brian2": brian2.__version__, "python": platform.python_version()}
+    if error:
+        info.update(status="failed", error=error)
+    (out / "run.json").write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _write_failed(ctx: RunContext, out: Path | None, error: str, wall: float, figures_on: bool) -> None:
+    """A runaway stopped a runtime run: keep the spikes recorded so far and mark the run failed
+    (no metrics.json). Writing must not hide the runaway message, so its own errors are logged."""
+    if out is None:
+        return
+    try:
+        _write_spikes(ctx, out, ctx.spikes(), figures_on)
+    except Exception as err:                      # pragma: no cover - depends on the failure
+        ctx.log(f"brain: could not write the spikes recorded so far: {err}")
+    _write_run_json(ctx, out, wall, error)
 
 
 def _resolved(cfg: BrainConfig) -> dict:

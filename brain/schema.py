@@ -12,6 +12,7 @@ YAML layout::
     projections:
       "cortex->pfc": {source: exc, target: input, p: 0.1, weight: 0.5 nS, delay: 2 ms, rule: static}
     record: {populations: [cortex.exc], max_neurons: 0}
+    guard: {rate_fraction: 0.8, window: 100 ms, period: 10 ms, nan: true}   # runaway detection
     experiment: {...}          # validated by the experiment module's own ``Params``
 """
 from __future__ import annotations
@@ -86,6 +87,24 @@ class RecordConfig:
 
 
 @dataclass(frozen=True)
+class GuardConfig:
+    """Runaway detection (:mod:`brain.guard`): a run stops when a population's mean rate stays
+    above ``rate_fraction`` of its ceiling 1/t_ref for ``window``, or a neuron state becomes NaN."""
+
+    rate_fraction: float = 0.8          # 0: no rate check
+    window: Any = quantity(100 * ms)
+    period: Any = quantity(10 * ms)     # sampling period of the refractory fraction
+    nan: bool = True
+
+    def __post_init__(self):
+        check_positive(self, "window", "period")
+        if not 0.0 <= self.rate_fraction <= 1.0:
+            raise ParamError("rate_fraction", f"must be in [0, 1] (0: off), got {self.rate_fraction!r}")
+        if self.period > self.window:
+            raise ParamError("period", f"must not exceed window ({self.window}), got {self.period}")
+
+
+@dataclass(frozen=True)
 class BrainConfig:
     name: str = ""
     seed: int = 1
@@ -96,6 +115,7 @@ class BrainConfig:
     regions: Mapping[str, RegionConfig] = field(default_factory=dict)
     projections: Mapping[str, ProjectionConfig] = field(default_factory=dict)
     record: RecordConfig = field(default_factory=RecordConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
     experiment: Any = None
 
     def __post_init__(self):
@@ -164,4 +184,4 @@ def build_config(data: Mapping[str, Any], experiment_params: type | None = None)
         raise ConfigError(f"backend: must be one of {list(BACKENDS)}")
     return BrainConfig(name=base.name, seed=base.seed, backend=base.backend, threads=base.threads, dt=base.dt,
                        duration=base.duration, regions=regions, projections=projections, record=base.record,
-                       experiment=experiment)
+                       guard=base.guard, experiment=experiment)

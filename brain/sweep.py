@@ -130,11 +130,19 @@ def plan(name: str, grid, seeds, out: Path, config=None, backend=None, duration=
     return swept, runs
 
 
+def _finished(out: Path) -> bool:
+    """A run directory with metrics and a run.json not marked failed (by the runaway guard)."""
+    try:
+        return (out / "metrics.json").is_file() and json.loads((out / "run.json").read_text()).get("status") != "failed"
+    except (OSError, ValueError):
+        return False
+
+
 def run_one(name: str, run: Run) -> dict:
     """Run one grid point in a subprocess (never raises). Returns its row (without the values)."""
     out = Path(run.out)
     row = {"id": run.id, "seed": run.seed}
-    if not (out / "run.json").is_file():
+    if not _finished(out):
         out.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "brain.cli", "run", name, "--seed", str(run.seed), "--out", str(out),
                "--build-dir", str(out / "build"), *run.argv]
@@ -143,7 +151,7 @@ def run_one(name: str, run: Run) -> dict:
                 rc = subprocess.run(cmd, stdout=so, stderr=se).returncode
         except OSError as err:
             return {**row, "status": "failed", "wall_s": math.nan, "error": f"could not start: {err}"}
-        if rc != 0 or not (out / "run.json").is_file():
+        if rc != 0 or not _finished(out):
             lines = [ln for ln in (out / "stderr.log").read_text(errors="replace").splitlines() if ln.strip()]
             why = lines[-1] if lines else "no output"
             return {**row, "status": "failed", "wall_s": math.nan,
