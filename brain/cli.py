@@ -1,4 +1,4 @@
-"""Command line: ``brain list | run NAME [...] | sweep NAME [...] | stats DIR``.
+"""Command line: ``brain list | run NAME [...] | sweep NAME [...] | describe NAME [...] | stats DIR``.
 
 Bad input (unknown experiment, invalid config, bad --set, unreadable files) prints one line
 ``brain: FIELD: message`` on stderr and exits with status 2, never a traceback. A run stopped by
@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--threads", type=int, help="OpenMP threads (cpp_standalone)")
     w.add_argument("--out", help="output directory (default: runs/sweep_NAME)")
     w.add_argument("--figures", action="store_true", help="also draw each run's own figures")
+    d = sub.add_parser("describe", help="print the resolved brain: regions, projections, final equations")
+    d.add_argument("name")
+    d.add_argument("--config", help="YAML file merged over the experiment's default config")
+    d.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    d.add_argument("--seed", type=int)
+    d.add_argument("--wiring", help="also draw the wiring diagram into this PNG file")
     s = sub.add_parser("stats", help="spike statistics of a run directory")
     s.add_argument("dir")
     s.add_argument("--transient", type=float, default=0.0, help="seconds to discard at the start")
@@ -83,6 +89,25 @@ def _sweep(args) -> int:
     return sweep(args, log=lambda m: print(m, file=sys.stderr, flush=True))
 
 
+def _describe(args) -> int:
+    from brain.backends import configure
+    from brain.brain import Brain
+    from brain.describe import describe
+    from brain.experiment import prepare, resolve_config
+    data = resolve_config(args.name, args.config, args.overrides, args.seed)
+    _, cfg = prepare(args.name, data)
+    backend = configure("numpy", dt=cfg.dt)          # built, never run: nothing to compile
+    try:
+        print(describe(cfg, Brain(cfg, backend, record=False)))
+    finally:
+        backend.close()
+    if args.wiring:
+        from brain.figures import wiring
+        wiring(cfg, Path(args.wiring))
+        print(f"wiring diagram in {args.wiring}", file=sys.stderr)
+    return 0
+
+
 def _stats(args) -> int:
     from brain.analysis import population_stats
     from brain.recording import load_spikes
@@ -100,7 +125,8 @@ def _stats(args) -> int:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"list": _list, "run": _run, "sweep": _sweep, "stats": _stats}[args.cmd](args)
+        return {"list": _list, "run": _run, "sweep": _sweep, "describe": _describe,
+                "stats": _stats}[args.cmd](args)
     except ConfigError as err:
         print(f"brain: {err}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ module with
 Its default configuration is :func:`brain.registry.experiment_config` (for the built-in ones
 ``experiments/configs/NAME.yaml``). :func:`run_experiment` writes
 ``config.yaml`` (resolved) before running, then ``metrics.json``, ``spikes.npz``,
-``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (wall time, backend, versions).
+``figures/wiring.png`` (regions and projections), ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (wall time, backend, versions).
 Trial-based experiments append one dict per trial to ``ctx.trials``; those rows are written to
 ``trials.csv`` (and ``figures/learning_curve.png``) even when ``run()`` fails part-way. A run
 stopped by the runaway guard (:mod:`brain.guard`) keeps its spikes and trials so far and writes
@@ -173,6 +173,9 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         recording.write_yaml(out / "config.yaml", _resolved(cfg))
+        if figures_on:
+            (out / "figures").mkdir(exist_ok=True)
+            figures.wiring(cfg, out / "figures" / "wiring.png")
     backend = configure(cfg.backend, dt=cfg.dt, threads=cfg.threads, build_dir=build_dir)
     ctx = RunContext(name, cfg, backend, out)
     t0 = time.perf_counter()

@@ -116,3 +116,46 @@ def learning_curve(rows: Sequence[Mapping[str, Any]], path: Path | None = None, 
     if a2.lines:
         a2.legend(fontsize=7, loc="lower right")
     return _finish(fig, path, own)
+
+
+def wiring(config, path: Path | None = None, ax=None) -> Figure:
+    """The brain's wiring: regions as nodes (on a circle), projections as arrows labelled
+    ``source -> target, rule, weight``. Several projections between one pair of regions bend apart;
+    a projection of a region onto itself is a loop above its node."""
+    from matplotlib.patches import FancyArrowPatch
+
+    own = ax is None
+    fig, ax = _axes(ax, (8, 7))
+    names = list(config.regions)
+    n = max(len(names), 1)
+    angle = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+    pos = {name: (np.cos(a), np.sin(a)) if n > 1 else (0.0, 0.0) for name, a in zip(names, angle)}
+    seen: dict[tuple[str, str], int] = {}
+    for label, pc in config.projections.items():
+        k = seen.get((pc.pre, pc.post), 0)
+        seen[(pc.pre, pc.post)] = k + 1
+        text = f"{pc.source or 'out'}->{pc.target or 'in'}\n{pc.rule}, {pc.weight}"
+        (x0, y0), (x1, y1) = pos[pc.pre], pos[pc.post]
+        if pc.pre == pc.post:
+            r = 0.18 + 0.08 * k
+            loop = FancyArrowPatch((x0 - 0.06, y0 + 0.08), (x0 + 0.06, y0 + 0.08),
+                                   connectionstyle=f"arc3,rad={-2.5 - k}", arrowstyle="-|>", mutation_scale=10,
+                                   color=f"C{len(seen) % 10}", lw=1)
+            ax.add_patch(loop)
+            ax.text(x0, y0 + 0.1 + r, text, ha="center", va="bottom", fontsize=6, color=f"C{len(seen) % 10}")
+            continue
+        rad = 0.15 + 0.3 * k
+        arrow = FancyArrowPatch((x0, y0), (x1, y1), connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
+                                mutation_scale=12, shrinkA=22, shrinkB=22, color=f"C{len(seen) % 10}", lw=1.2)
+        ax.add_patch(arrow)
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2          # label at the arc's midpoint
+        nx, ny = (y1 - y0), -(x1 - x0)
+        ax.text(mx + rad * nx / 2, my + rad * ny / 2, text, ha="center", va="center", fontsize=6,
+                color=f"C{len(seen) % 10}", bbox=dict(fc="white", ec="none", alpha=0.7, pad=0.5))
+    for name in names:
+        x, y = pos[name]
+        ax.scatter([x], [y], s=2800, color="white", edgecolors="k", zorder=3)
+        ax.text(x, y, f"{name}\n[{config.regions[name].kind}]", ha="center", va="center", fontsize=7, zorder=4)
+    ax.set(xlim=(-1.6, 1.6), ylim=(-1.6, 1.6), aspect="equal", title=f"wiring: {config.name or 'brain'}")
+    ax.axis("off")
+    return _finish(fig, path, own)

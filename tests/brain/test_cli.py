@@ -40,6 +40,7 @@ def test_run_writes_outputs(run_dir):
         assert z["cortex.exc.i"].max() < 400 and z["cortex.exc.t"].max() < 0.5
     assert (out / "figures" / "raster.png").stat().st_size > 1000
     assert (out / "figures" / "rates.png").stat().st_size > 1000
+    assert (out / "figures" / "wiring.png").stat().st_size > 1000
 
 
 def test_resolved_config_reruns_identically(run_dir, tmp_path):
@@ -80,6 +81,9 @@ def test_list():
      "brain: experiment.transient: must be shorter than duration"),
     (["stats", "/nonexistent"], "brain: stats: no spikes.npz"),
     (["frobnicate"], "brain: argument cmd: invalid choice"),
+    (["describe", "nope"], "brain: experiment: unknown experiment 'nope'"),
+    (["describe", "reversal_learning", "--set", "projections.cue->striatum:d1.rule=nope"],
+     "brain: projections.cue->striatum:d1.rule: unknown rule 'nope'"),
 ])
 def test_bad_input_is_one_line_exit_2(args, message, tmp_path):
     res = brain(*args, "--out", str(tmp_path / "o")) if args[0] == "run" else brain(*args)
@@ -88,3 +92,17 @@ def test_bad_input_is_one_line_exit_2(args, message, tmp_path):
     assert len(lines) == 1, res.stderr
     assert lines[0].startswith(message), lines[0]
     assert "Traceback" not in res.stderr
+
+
+def test_describe_prints_sizes_counts_and_final_equations(tmp_path):
+    res = brain("describe", "reversal_learning", "--wiring", str(tmp_path / "w.png"))
+    assert res.returncode == 0, res.stderr
+    text = res.stdout
+    assert "striatum [striatum]: msn 160" in text and "projections (4, " in text
+    d1 = text[text.index("cue->striatum:d1:"):text.index("cue->striatum:d2:")]
+    assert "rule da_three_factor" in d1 and " synapses" in d1.splitlines()[0]
+    # the transmission line, the rule's pre/post code, its 10 ms update and its constants, assembled
+    for fragment in ("g_ctx_post += w * w_unit", "apre += 1", "dapre/dt = -apre / tf_tau_plus",
+                     "every 10. ms:", "tf_A_plus = 0.025", "da_tonic_post"):
+        assert fragment in d1, fragment
+    assert (tmp_path / "w.png").stat().st_size > 1000
