@@ -15,9 +15,14 @@ from brain.config import ConfigError
 from brain.guard import RunawayError
 
 
+def _one_line(message) -> str:
+    """Control characters of user input (a newline in a --set value) must not split the message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse's default prints usage first)
-        print(f"brain: {message}", file=sys.stderr)
+        print(f"brain: {_one_line(message)}", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -37,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output directory (default: runs/NAME)")
     r.add_argument("--build-dir", help="cpp_standalone build directory (default: a temporary one)")
     r.add_argument("--no-figures", action="store_true")
+    r.add_argument("--dry-run", action="store_true",
+                   help="validate the config and build the brain (numpy, not run), then stop")
     w = sub.add_parser("sweep", help="run an experiment over a grid of values x seeds (Dask)")
     w.add_argument("name")
     w.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=V1,V2,...",
@@ -51,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--threads", type=int, help="OpenMP threads (cpp_standalone)")
     w.add_argument("--out", help="output directory (default: runs/sweep_NAME)")
     w.add_argument("--figures", action="store_true", help="also draw each run's own figures")
+    w.add_argument("--dry-run", action="store_true", help="validate every grid point and list the runs, then stop")
     d = sub.add_parser("describe", help="print the resolved brain: regions, projections, final equations")
     d.add_argument("name")
     d.add_argument("--config", help="YAML file merged over the experiment's default config")
@@ -77,6 +85,9 @@ def _run(args) -> int:
     if args.threads is not None:
         overrides.append(f"threads={args.threads}")
     data = resolve_config(args.name, args.config, overrides, args.seed, args.backend, args.duration)
+    if args.dry_run:
+        print(_built(args.name, data), file=sys.stderr)
+        return 0
     out = Path(args.out) if args.out else Path("runs") / args.name
     metrics, _ = run_experiment(args.name, data, out, build_dir=args.build_dir, figures_on=not args.no_figures)
     print(json.dumps(metrics, indent=2, sort_keys=True))
@@ -87,6 +98,23 @@ def _run(args) -> int:
 def _sweep(args) -> int:
     from brain.sweep import sweep
     return sweep(args, log=lambda m: print(m, file=sys.stderr, flush=True))
+
+
+def _built(name: str, data: dict) -> str:
+    """Validate ``data`` and build its brain on numpy without running it: the one-line summary."""
+    from brain.backends import configure
+    from brain.brain import Brain
+    from brain.experiment import prepare
+    _, cfg = prepare(name, data)
+    backend = configure("numpy", dt=cfg.dt)
+    try:
+        b = Brain(cfg, backend, record=False)
+        n = sum(len(g) for r in b.regions.values() for g in r.populations.values())
+        s = sum(len(p) for p in b.projections.values())
+    finally:
+        backend.close()
+    return (f"brain: {name}: config valid; {len(b.regions)} regions ({n} neurons), "
+            f"{len(b.projections)} projections ({s} synapses); not run (--dry-run)")
 
 
 def _describe(args) -> int:
@@ -128,10 +156,10 @@ def main(argv=None) -> int:
         return {"list": _list, "run": _run, "sweep": _sweep, "describe": _describe,
                 "stats": _stats}[args.cmd](args)
     except ConfigError as err:
-        print(f"brain: {err}", file=sys.stderr)
+        print(f"brain: {_one_line(err)}", file=sys.stderr)
         return 2
     except RunawayError as err:           # the run stopped itself; its outputs so far are kept
-        print(f"brain: {err}", file=sys.stderr)
+        print(f"brain: {_one_line(err)}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         print("brain: interrupted", file=sys.stderr)

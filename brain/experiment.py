@@ -41,6 +41,7 @@ import numpy as np
 from brain import figures, recording
 from brain.backends import Backend, configure
 from brain.brain import Brain
+from brain.budget import check_size
 from brain.guard import RunawayError
 from brain.config import ConfigError, apply_override, load_yaml, merge, to_plain
 from brain.registry import experiment_config, experiment_names, load_experiment
@@ -155,11 +156,13 @@ def resolve_config(name: str, config_file: str | None = None, overrides: Sequenc
 
 
 def prepare(name: str, data: dict) -> tuple[Any, BrainConfig]:
-    """Load the experiment module and validate ``data`` against it."""
+    """Load the experiment module, validate ``data`` against it and check the size budget
+    (:mod:`brain.budget`)."""
     if name not in experiment_names():
         raise ConfigError(f"experiment: unknown experiment {name!r} (known: {', '.join(experiment_names())})")
     module = load_experiment(name)
     cfg = build_config(data, getattr(module, "Params", None))
+    check_size(cfg)
     supported = getattr(module, "BACKENDS", ("numpy", "cython", "cpp_standalone"))
     if cfg.backend not in supported:
         raise ConfigError(f"backend: experiment {name!r} supports {', '.join(supported)}, not {cfg.backend!r}")

@@ -134,7 +134,7 @@ def _region(name: str, data: Any) -> RegionConfig:
     data = dict(data)
     kind = data.pop("type", name)
     kinds = region_kinds()
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise ConfigError(f"{path}.type: unknown region type {kind!r} (known: {', '.join(sorted(kinds))})")
     return RegionConfig(name, kind, from_mapping(kinds[kind].Params, data, path))
 

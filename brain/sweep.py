@@ -52,7 +52,10 @@ def parse_seeds(text: str) -> list[int]:
         m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
         if not m or (m.group(2) is not None and int(m.group(2)) < int(m.group(1))):
             raise ConfigError(f"--seeds: expected seeds like '4-13' or '1,3,5-7', got {text!r}")
-        seeds.update(range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1))
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi >= 2 ** 32 or hi - lo >= 10_000:
+            raise ConfigError(f"--seeds: seeds must lie in [0, 2**32 - 1], at most 10000 per range, got {part.strip()!r}")
+        seeds.update(range(lo, hi + 1))
     return sorted(seeds)
 
 
@@ -319,6 +322,10 @@ def sweep(args, log=print) -> int:
     swept, runs = plan(args.name, grid, seeds, out, args.config, args.backend, args.duration, args.threads,
                        args.figures)
     log(f"[sweep] {len(runs)} runs ({len(runs) // len(seeds)} grid points x {len(seeds)} seeds) into {out}")
+    if getattr(args, "dry_run", False):
+        for r in runs:
+            log(f"[sweep] {r.id}: brain run {args.name} --seed {r.seed} {' '.join(r.argv)}")
+        return 0
     rows = execute(args.name, runs, swept, out, args.workers, args.scheduler, log=log)
     summary = summarise(rows, swept, keys)
     write_summary(out / "summary.csv", summary, swept)

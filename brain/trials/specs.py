@@ -174,6 +174,7 @@ def check_phases(s, phases, path: str) -> None:
         for r in p.read:
             if r not in s.readouts:
                 raise ParamError(f"{path}[{k}].read", f"unknown readout {r!r} (known: {', '.join(s.readouts)})")
+    check_positive(s, "sample_dt", "latency_window")
     grid = float(s.sample_dt)
     lag = float(s.latency_window) / grid
     if lag < 1 - 1e-6 or abs(lag - round(lag)) > 1e-6:
