@@ -82,18 +82,16 @@ class Brain:
     # -- building --------------------------------------------------------------------------
     def _monitors(self) -> dict[str, SpikeMonitor]:
         wanted = set(self.config.record.populations)
-        known = {f"{r}.{p}" for r, reg in self.regions.items() for p in reg.populations}
-        for key in wanted - known:
-            raise ConfigError(f"record.populations: unknown population {key!r} (known: {', '.join(sorted(known))})")
+        pops = self.populations()
+        for key in wanted - set(pops):
+            raise ConfigError(f"record.populations: unknown population {key!r} (known: {', '.join(sorted(pops))})")
         mons = {}
-        for rname, region in self.regions.items():
-            for pname, group in region.populations.items():
-                key = f"{rname}.{pname}"
-                if wanted and key not in wanted:
-                    continue
-                n = self.config.record.max_neurons
-                source = group[:n] if n and n < len(group) else group
-                mons[key] = SpikeMonitor(source, name=f"spikes_{rname}_{pname}")
+        n = self.config.record.max_neurons
+        for key, group in pops.items():
+            if wanted and key not in wanted:
+                continue
+            source = group[:n] if n and n < len(group) else group
+            mons[key] = SpikeMonitor(source, name="spikes_" + key.replace(".", "_", 1))
         return mons
 
     def populations(self) -> dict[str, Any]:

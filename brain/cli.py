@@ -7,6 +7,7 @@ the runaway guard (:mod:`brain.guard`) prints ``brain: runaway: ...`` and exits 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -100,35 +101,34 @@ def _sweep(args) -> int:
     return sweep(args, log=lambda m: print(m, file=sys.stderr, flush=True))
 
 
-def _built(name: str, data: dict) -> str:
-    """Validate ``data`` and build its brain on numpy without running it: the one-line summary."""
+@contextlib.contextmanager
+def _unrun_brain(name: str, data: dict):
+    """Validate ``data`` and build its brain on numpy, never run (nothing is compiled): (cfg, brain)."""
     from brain.backends import configure
     from brain.brain import Brain
     from brain.experiment import prepare
     _, cfg = prepare(name, data)
     backend = configure("numpy", dt=cfg.dt)
     try:
-        b = Brain(cfg, backend, record=False)
-        n = sum(len(g) for r in b.regions.values() for g in r.populations.values())
-        s = sum(len(p) for p in b.projections.values())
+        yield cfg, Brain(cfg, backend, record=False)
     finally:
         backend.close()
+
+
+def _built(name: str, data: dict) -> str:
+    """The one-line summary of ``--dry-run``."""
+    with _unrun_brain(name, data) as (_, b):
+        n = sum(len(g) for g in b.populations().values())
+        s = sum(len(p) for p in b.projections.values())
     return (f"brain: {name}: config valid; {len(b.regions)} regions ({n} neurons), "
             f"{len(b.projections)} projections ({s} synapses); not run (--dry-run)")
 
 
 def _describe(args) -> int:
-    from brain.backends import configure
-    from brain.brain import Brain
     from brain.describe import describe
-    from brain.experiment import prepare, resolve_config
-    data = resolve_config(args.name, args.config, args.overrides, args.seed)
-    _, cfg = prepare(args.name, data)
-    backend = configure("numpy", dt=cfg.dt)          # built, never run: nothing to compile
-    try:
-        print(describe(cfg, Brain(cfg, backend, record=False)))
-    finally:
-        backend.close()
+    from brain.experiment import resolve_config
+    with _unrun_brain(args.name, resolve_config(args.name, args.config, args.overrides, args.seed)) as (cfg, b):
+        print(describe(cfg, b))
     if args.wiring:
         from brain.figures import wiring
         wiring(cfg, Path(args.wiring))

@@ -54,7 +54,7 @@ def describe(config: BrainConfig, brain: Brain) -> str:
     """The text report of a built (not run) brain."""
     lines = [f"{config.name or 'brain'}: seed {config.seed}, backend {config.backend}, dt {config.dt}, "
              f"duration {config.duration}"]
-    total = sum(len(g) for r in brain.regions.values() for g in r.populations.values())
+    total = sum(len(g) for g in brain.populations().values())
     lines.append(f"regions ({len(brain.regions)}, {total} neurons in recorded populations):")
     for name, region in brain.regions.items():
         pops = ", ".join(f"{k} {len(g)}" for k, g in region.populations.items())

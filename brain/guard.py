@@ -58,6 +58,14 @@ def _float_state(group) -> list[str]:
     return names
 
 
+def _nan_variable(group, names) -> str | None:
+    """The first of ``names`` holding a NaN in ``group``'s own cells (a subgroup's slice only)."""
+    for name in names:
+        if np.isnan(np.asarray(group.state(name, use_units=False)[:], dtype=float)).any():
+            return name
+    return None
+
+
 class RunawayGuard:
     """Watches ``populations`` (``{"region.pop": group}``) during runtime runs.
 
@@ -90,11 +98,9 @@ class RunawayGuard:
         self._calls += 1
         check_nan = self.nan and self._calls % self.n_window == 0      # NaN: once per window
         for w in self.watched:
-            if check_nan:
-                for name in self._state[w.key]:
-                    values = np.asarray(w.group.variables[name].get_value())
-                    if np.isnan(values).any():
-                        self._trip(f"{w.key}.{name} became NaN at t = {now:.4g} s")
+            name = _nan_variable(w.group, self._state[w.key]) if check_nan else None
+            if name:
+                self._trip(f"{w.key}.{name} became NaN at t = {now:.4g} s")
             if self.rate_fraction > 0 and w.t_ref > 0:
                 refractory = ~np.asarray(w.group.not_refractory[:], dtype=bool)
                 q = self._samples[w.key]
@@ -119,10 +125,9 @@ def check_results(spikes: Mapping[str, dict], groups: Mapping[str, object], dura
     tenth of it).
     """
     for key, group in groups.items():
-        if nan:
-            for name in _float_state(group):
-                if np.isnan(np.asarray(group.variables[name].get_value())).any():
-                    return f"runaway: {key}.{name} is NaN at the end of the run (t = {duration:.4g} s)"
+        name = _nan_variable(group, _float_state(group)) if nan else None
+        if name:
+            return f"runaway: {key}.{name} is NaN at the end of the run (t = {duration:.4g} s)"
         t_ref = _t_ref(group)
         d = spikes.get(key)
         if rate_fraction <= 0 or t_ref <= 0 or d is None or not d["n"] or duration < window:

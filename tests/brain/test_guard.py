@@ -89,3 +89,13 @@ def test_cli_runaway_exit_3_keeps_outputs(tmp_path):
     assert (out / "spikes.npz").is_file() and not (out / "metrics.json").exists()
     with np.load(out / "spikes.npz") as z:
         assert 0 < z["cortex.exc.t"].max() < 0.3        # what it ran before the stop
+
+
+def test_nan_is_named_by_the_subgroup_that_holds_it():
+    """exc and inh are slices of one group: a NaN in an inhibitory cell names a.inh, not a.exc."""
+    from brian2 import mV
+    b = _brain(SMALL)
+    b.run(20 * ms)
+    b.regions["a"].groups["inh"].v[2] = np.nan * mV
+    with pytest.raises(RunawayError, match=r"^runaway: a\.inh\.v became NaN"):
+        b.run(300 * ms)
