@@ -1,4 +1,5 @@
-"""Command line: ``brain list | run NAME [...] | sweep NAME [...] | describe NAME [...] | stats DIR``.
+"""Command line: ``brain list | run NAME [...] | sweep NAME [...] | describe NAME [...] | stats DIR |
+export DIR --nwb``.
 
 Bad input (unknown experiment, invalid config, bad --set, unreadable files) prints one line
 ``brain: FIELD: message`` on stderr and exits with status 2, never a traceback. A run stopped by
@@ -69,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="spike statistics of a run directory")
     s.add_argument("dir")
     s.add_argument("--transient", type=float, default=0.0, help="seconds to discard at the start")
+    e = sub.add_parser("export", help="convert a run directory (or every run under a sweep's) to a shared format")
+    e.add_argument("dir")
+    e.add_argument("--nwb", action="store_true", help="write DIR/EXPERIMENT_seedSEED.nwb (pynwb)")
+    e.add_argument("--no-validate", action="store_true", help="skip pynwb's validator and nwbinspector")
     return p
 
 
@@ -150,11 +155,24 @@ def _stats(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from brain import nwb
+    if not args.nwb:
+        raise ConfigError("export: name a format (--nwb)")
+    runs = nwb.runs_under(Path(args.dir)) if Path(args.dir).is_dir() else []
+    if not runs:
+        raise ConfigError(f"export: no run directory (spikes.npz) in {args.dir}")
+    for run in runs:
+        out = nwb.export(run, check=not args.no_validate, log=lambda m: print(m, file=sys.stderr))
+        print(out)
+    return 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"list": _list, "run": _run, "sweep": _sweep, "describe": _describe,
-                "stats": _stats}[args.cmd](args)
+                "stats": _stats, "export": _export}[args.cmd](args)
     except ConfigError as err:
         print(f"brain: {_one_line(err)}", file=sys.stderr)
         return 2

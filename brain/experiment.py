@@ -16,9 +16,11 @@ module with
 Its default configuration is :func:`brain.registry.experiment_config` (for the built-in ones
 ``experiments/configs/NAME.yaml``). :func:`run_experiment` writes
 ``config.yaml`` (resolved) before running, then ``metrics.json``, ``spikes.npz``,
-``figures/wiring.png`` (regions and projections), ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (wall time, backend, versions).
-Trial-based experiments append one dict per trial to ``ctx.trials``; those rows are written to
-``trials.csv`` (and ``figures/learning_curve.png``) even when ``run()`` fails part-way. A run
+``figures/wiring.png`` (regions and projections), ``figures/raster.png``, ``figures/rates.png``
+and ``run.json`` (start, wall time, backend, versions). Trial-based experiments append one dict
+per trial to ``ctx.trials`` and the trials' phase and stimulus epochs to ``ctx.epochs``; they are
+written to ``trials.csv`` and ``epochs.csv`` (and ``figures/learning_curve.png``) even when
+``run()`` fails part-way (``brain export DIR --nwb`` turns them into NWB). A run
 stopped by the runaway guard (:mod:`brain.guard`) keeps its spikes and trials so far and writes
 ``run.json`` with ``status: failed`` and the message, but no ``metrics.json``.
 """
@@ -31,6 +33,7 @@ import numbers
 import platform
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -59,6 +62,7 @@ class RunContext:
     brains: list[Brain] = field(default_factory=list)
     extra_spikes: dict[str, dict[str, Any]] = field(default_factory=dict)
     trials: list[dict] = field(default_factory=list)   # one row per trial -> trials.csv
+    epochs: list[dict] = field(default_factory=list)   # phases and stimuli of the trials -> epochs.csv
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
     _spikes: dict[str, dict[str, Any]] | None = None
 
@@ -101,6 +105,8 @@ class RunContext:
             return None
         path = Path(self.out) / "trials.csv"
         write_trials_csv(path, self.trials)
+        if self.epochs:
+            write_trials_csv(Path(self.out) / "epochs.csv", self.epochs)
         if figures_on and any("choice" in row for row in self.trials):   # presentations have no curve
             (Path(self.out) / "figures").mkdir(parents=True, exist_ok=True)
             figures.learning_curve(self.trials, Path(self.out) / "figures" / "learning_curve.png", window)
@@ -222,7 +228,9 @@ def _write_spikes(ctx: RunContext, out: Path, spikes: dict, figures_on: bool) ->
 
 def _write_run_json(ctx: RunContext, out: Path, wall: float, error: str | None = None) -> None:
     cfg = ctx.config
+    started = datetime.now(timezone.utc) - timedelta(seconds=wall)
     info = {"experiment": ctx.name, "backend": cfg.backend, "seed": cfg.seed, "wall_s": round(wall, 3),
+            "started": started.isoformat(timespec="seconds"),
             "brian2": brian2.__version__, "python": platform.python_version()}
     if error:
         info.update(status="failed", error=error)

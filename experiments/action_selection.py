@@ -74,8 +74,8 @@ def run(ctx) -> dict[str, float]:
     if p.task.get("n_channels", nc) != nc:
         raise ConfigError(f"experiment.task.n_channels: must equal {p.region}'s n_channels ({nc})")
     task = dict(p.task, n_channels=nc)
-    session = Session(brain, p, seed=derive_seed(ctx.seed, "action_selection"), rows=ctx.trials, log=ctx.log,
-                      task_params=task)
+    session = Session(brain, p, seed=derive_seed(ctx.seed, "action_selection"), rows=ctx.trials, epochs=ctx.epochs,
+                      log=ctx.log, task_params=task)
     rows = session.run()
 
     def pools(key, phase="stimulus"):

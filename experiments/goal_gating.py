@@ -154,7 +154,7 @@ class _Run:
                            else ph for ph in p.phases)
             spec = dataclasses.replace(p, phases=phases)
         self.session = Session(self.brain, spec, task=self.task, rows=ctx.trials if label == "main" else None,
-                               log=lambda m: ctx.log(f"[{label}] {m}"))
+                               epochs=ctx.epochs if label == "main" else None, log=lambda m: ctx.log(f"[{label}] {m}"))
         self.threshold = float(p.readouts["pfc"].threshold)
 
     def run(self, task=None, settle=True) -> list[dict]:

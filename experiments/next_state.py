@@ -153,7 +153,8 @@ def run(ctx) -> dict[str, float]:
     labels = [{"state": pairs[k][0], "action": pairs[k][1], "next_state": int(T[pairs[k]])} for k in order]
     hc.reset_activity()
     brain.set_plastic(True)
-    session = Session(brain, spec, task=Presentation(items, fields, labels), rows=ctx.trials, log=ctx.log)
+    session = Session(brain, spec, task=Presentation(items, fields, labels), rows=ctx.trials,
+                      epochs=ctx.epochs, log=ctx.log)
     session.run()
     brain.set_plastic(False)
 

@@ -174,7 +174,8 @@ def run(ctx) -> dict[str, float]:
     for phases in (spec.phases, store, recall):
         check_phases(spec, phases, "phases")
     fields = {"ca3": n3, "ec": n_ec}
-    session = Session(brain, spec, task=Presentation([{}], fields), rows=ctx.trials, log=ctx.log)
+    session = Session(brain, spec, task=Presentation([{}], fields), rows=ctx.trials,
+                      epochs=ctx.epochs, log=ctx.log)
 
     def present(items, labels, phases) -> list[dict]:
         """Run one trial per item with ``phases``; the windows the readouts kept, per trial."""

@@ -122,7 +122,8 @@ def run(ctx) -> dict[str, float]:
         raise ConfigError(f"experiment.striatum: region {p.striatum!r} is not defined")
     if brain.region(p.striatum).params.n_channels != 2:
         raise ConfigError(f"regions.{p.striatum}.n_channels: reversal learning needs 2 channels")
-    session = Session(brain, p, seed=derive_seed(ctx.seed, "reversal_learning"), rows=ctx.trials, log=ctx.log)
+    session = Session(brain, p, seed=derive_seed(ctx.seed, "reversal_learning"), rows=ctx.trials,
+                      epochs=ctx.epochs, log=ctx.log)
     if session.task.n_after < p.n_window or session.task.n_before < p.n_window:
         raise ConfigError("experiment.n_window: must not exceed task.n_before and task.n_after")
     rows = session.run()

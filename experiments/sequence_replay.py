@@ -118,7 +118,8 @@ def run(ctx) -> dict[str, float]:
         counts = pats[s].sum(0)
         own.append([np.flatnonzero(pats[s, k] & (counts == 1)) for k in range(K)])
     fields = {"pattern": n3}
-    session = Session(brain, _spec(brain, p.region, p), task=_items([], fields), rows=ctx.trials, log=ctx.log)
+    session = Session(brain, _spec(brain, p.region, p), task=_items([], fields), rows=ctx.trials,
+                      epochs=ctx.epochs, log=ctx.log)
 
     # 1. experience (learning on): each sequence's states back to back after a gap of silence
     n_gap = bins(p.t_gap, p.t_state) if float(p.t_gap) > 0 else 0

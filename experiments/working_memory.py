@@ -138,8 +138,8 @@ def run(ctx) -> dict[str, float]:
     if p.task.get("n_items", P) != P:
         raise ConfigError(f"experiment.task.n_items: must equal {region}'s n_pools ({P})")
     _check_ports(brain, p, region, slices[-1][1])
-    session = Session(brain, p, seed=derive_seed(ctx.seed, "working_memory"), rows=ctx.trials, log=ctx.log,
-                      task_params=dict(p.task, n_items=P))
+    session = Session(brain, p, seed=derive_seed(ctx.seed, "working_memory"), rows=ctx.trials, epochs=ctx.epochs,
+                      log=ctx.log, task_params=dict(p.task, n_items=P))
     rows = list(session.run())
 
     col = lambda key: np.array([r.get(key, np.nan) for r in rows], dtype=float)  # noqa: E731

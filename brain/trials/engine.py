@@ -51,6 +51,10 @@ class Session:
     seed : the task's seed (the brain seed by default).
     task : an already-built task (overrides ``spec.task``): a user's own task plugs in here.
     rows : a list the trial rows are appended to (e.g. ``ctx.trials``, so that they survive an error).
+    epochs : a list the phase and stimulus epochs are appended to (e.g. ``ctx.epochs``, written to
+        ``epochs.csv``): per phase ``kind=phase``, and per stimulus it shows ``kind=stimulus``
+        (``shown``: the field and the value, ``all`` or ``reward=R``), each with ``trial`` (the row's
+        index in ``rows``), ``start`` and ``stop`` in seconds.
     task_params : the task's parameters when the experiment completes ``spec.task`` (e.g. sizes
         taken from the brain).
     log : progress messages (every 10 % of the session).
@@ -60,7 +64,7 @@ class Session:
 
     def __init__(self, brain, spec: SessionSpec, seed: int | None = None, task=None,
                  rows: list | None = None, log: Callable[[str], None] | None = None,
-                 task_params: dict | None = None):
+                 task_params: dict | None = None, epochs: list | None = None):
         self.brain, self.spec = brain, spec
         seed = brain.config.seed if seed is None else seed
         if task is None:
@@ -68,6 +72,7 @@ class Session:
             task = make_task(spec.task["type"], params, seed)
         self.task = task
         self.rows = rows if rows is not None else []
+        self.epochs = epochs if epochs is not None else []
         self.log = log or (lambda msg: None)
         self.dt = float(spec.sample_dt)
         self.windows, self.block = [], -1
@@ -230,26 +235,38 @@ class Session:
         self.row[f"t_{ph.name}"] = round(now, 6)
         for region in ph.reset:
             self.brain.regions[region].reset_activity()
+        shown = {}
         for name, stim in self.stimuli.items():
             what = ph.drive.get(name)
             if what is None:
                 stim.off()
             elif what == "reward":
-                stim.set(np.full(stim.pools, float(self.outcome.reward) if self.outcome else 0.0))
+                reward = float(self.outcome.reward) if self.outcome else 0.0
+                stim.set(np.full(stim.pools, reward))
+                shown[name] = f"reward={reward:g}"
             elif what == "all":
                 stim.set(np.ones(stim.pools))
+                shown[name] = "all"
             else:
                 value = self.obs.get(what)
                 if isinstance(value, (tuple, list, np.ndarray)):
                     stim.set(value)            # graded: a level per pool
+                    shown[name] = f"{what}=" + "/".join(f"{float(x):g}" for x in value)
                 else:
                     stim.show(value)
+                    if value is not None:
+                        shown[name] = f"{what}={int(value)}"
+        self._open_phase = (round(now, 6), shown)
         for g in self._tonic:
             g.tonic_window = 1.0 if ph.tonic else 0.0
         if ph.decide:
             self._samples = [(now, self.readouts[ph.decide].counts())]
 
     def _end_phase(self, ph, now: float) -> None:
+        start, shown = self._open_phase
+        where = {"trial": len(self.rows), "start": start, "stop": round(now, 6)}
+        self.epochs.append({**where, "kind": "phase", "name": ph.name, "shown": ""})
+        self.epochs.extend({**where, "kind": "stimulus", "name": name, "shown": what} for name, what in shown.items())
         read = {r: self.readouts[r].rates(now) for r in ph.read}     # the deciding readout is among them
         for r, rates in read.items():
             kept = self.readouts[r].window()
