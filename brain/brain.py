@@ -71,9 +71,10 @@ class Brain:
         }
         self.monitors: dict[str, SpikeMonitor] = self._monitors() if record else {}
         self.guard = self._guard()
-        self.network = Network(*[o for r in self.regions.values() for o in r.objects],
-                               *self.projections.values(), *self.monitors.values(),
-                               *([self.guard.operation] if self.guard else []), name="brain_network")
+        self._order = [*[o for r in self.regions.values() for o in r.objects], *self.projections.values(),
+                       *self.monitors.values(), *([self.guard.operation] if self.guard else [])]
+        self.network = Network(*self._order, name="brain_network")
+        self.checkpointer = None                  # set by the runner: brain.checkpoint.Checkpointer
         self.t_run = 0.0
         self._frozen = False                      # gates off through set_plastic(False)
         self._snapshot: _Snapshot | None = None   # learning state at the freeze (runtime backends)
@@ -117,6 +118,11 @@ class Brain:
     def add(self, *objects) -> None:
         """Add experiment-specific objects (stimuli, monitors) to the network."""
         self.network.add(*objects)
+        self._order.extend(objects)
+
+    def objects_in_order(self) -> list:
+        """The network's objects in the order they were built and added (checkpoints key on it)."""
+        return list(self._order)
 
     # -- running ---------------------------------------------------------------------------
     def run(self, duration, report: str | None = None) -> None:

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-figures", action="store_true")
     r.add_argument("--dry-run", action="store_true",
                    help="validate the config and build the brain (numpy, not run), then stop")
+    r.add_argument("--resume", metavar="DIR",
+                   help="continue the run in DIR from its last checkpoint (DIR/config.yaml, DIR/checkpoint.npz)")
     w = sub.add_parser("sweep", help="run an experiment over a grid of values x seeds (Dask)")
     w.add_argument("name")
     w.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=V1,V2,...",
@@ -87,6 +89,8 @@ def _list(args=None) -> int:
 
 def _run(args) -> int:
     from brain.experiment import resolve_config, run_experiment
+    if args.resume:
+        return _resume(args)
     overrides = list(args.overrides)
     if args.threads is not None:
         overrides.append(f"threads={args.threads}")
@@ -98,6 +102,27 @@ def _run(args) -> int:
     metrics, _ = run_experiment(args.name, data, out, build_dir=args.build_dir, figures_on=not args.no_figures)
     print(json.dumps(metrics, indent=2, sort_keys=True))
     print(f"outputs in {out}", file=sys.stderr)
+    return 0
+
+
+def _resume(args) -> int:
+    from brain.experiment import resolve_config, run_experiment
+    given = [flag for flag, v in (("--config", args.config), ("--set", args.overrides), ("--seed", args.seed),
+                                  ("--backend", args.backend), ("--duration", args.duration),
+                                  ("--threads", args.threads), ("--out", args.out), ("--dry-run", args.dry_run))
+             if v not in (None, [], False)]
+    if given:
+        raise ConfigError(f"--resume: continues DIR with its own config.yaml; drop {given[0]}")
+    out = Path(args.resume)
+    if not (out / "config.yaml").is_file():
+        raise ConfigError(f"--resume: no config.yaml in {out} (give the run's output directory)")
+    if (out / "metrics.json").is_file():
+        raise ConfigError(f"--resume: {out} has finished (metrics.json is there)")
+    data = resolve_config(args.name, str(out / "config.yaml"))
+    metrics, _ = run_experiment(args.name, data, out, build_dir=args.build_dir, figures_on=not args.no_figures,
+                                resume=True)
+    print(json.dumps(metrics, indent=2, sort_keys=True))
+    print(f"outputs in {out} (resumed)", file=sys.stderr)
     return 0
 
 

@@ -16,8 +16,8 @@ module with
 Its default configuration is :func:`brain.registry.experiment_config` (for the built-in ones
 ``experiments/configs/NAME.yaml``). :func:`run_experiment` writes
 ``config.yaml`` (resolved) before running, then ``metrics.json``, ``spikes.npz``,
-``figures/wiring.png`` (regions and projections), ``figures/raster.png``, ``figures/rates.png``
-and ``run.json`` (start, wall time, backend, versions). Trial-based experiments append one dict
+``weights.npz`` (every projection's final weights), ``figures/wiring.png`` (regions and
+projections), ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (start, wall time, backend, versions). Trial-based experiments append one dict
 per trial to ``ctx.trials`` and the trials' phase and stimulus epochs to ``ctx.epochs``; they are
 written to ``trials.csv`` and ``epochs.csv`` (and ``figures/learning_curve.png``) even when
 ``run()`` fails part-way (``brain export DIR --nwb`` turns them into NWB). A run
@@ -40,11 +40,13 @@ from typing import Any, Callable, Sequence
 
 import brian2
 import numpy as np
+import yaml
 
 from brain import figures, recording
 from brain.backends import Backend, configure
 from brain.brain import Brain
 from brain.budget import check_size
+from brain.checkpoint import Checkpointer
 from brain.guard import RunawayError
 from brain.config import ConfigError, apply_override, load_yaml, merge, to_plain
 from brain.registry import experiment_config, experiment_names, load_experiment
@@ -64,6 +66,7 @@ class RunContext:
     trials: list[dict] = field(default_factory=list)   # one row per trial -> trials.csv
     epochs: list[dict] = field(default_factory=list)   # phases and stimuli of the trials -> epochs.csv
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
+    checkpointer: Any = None                           # brain.checkpoint.Checkpointer when out is set
     _spikes: dict[str, dict[str, Any]] | None = None
 
     @property
@@ -79,8 +82,10 @@ class RunContext:
         return self.config.seed
 
     def brain(self, config: BrainConfig | None = None, record: bool = True) -> Brain:
-        """Build a Brain from ``config`` (default: the run's config); its spikes are saved."""
+        """Build a Brain from ``config`` (default: the run's config); its spikes are saved. The
+        run's first session on one of them is checkpointed (:mod:`brain.checkpoint`)."""
         b = Brain(config or self.config, self.backend, record=record)
+        b.checkpointer = self.checkpointer
         self.brains.append(b)
         return b
 
@@ -176,17 +181,24 @@ def prepare(name: str, data: dict) -> tuple[Any, BrainConfig]:
 
 
 def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | None = None,
-                   figures_on: bool = True) -> tuple[dict[str, float], RunContext]:
-    """Validate, run and (when ``out`` is given) write every output. Returns (metrics, context)."""
+                   figures_on: bool = True, resume: bool = False) -> tuple[dict[str, float], RunContext]:
+    """Validate, run and (when ``out`` is given) write every output. Returns (metrics, context).
+    ``resume``: continue from ``out/checkpoint.npz`` (:mod:`brain.checkpoint`)."""
     module, cfg = prepare(name, data)
+    checkpointer = None
     if out is not None:
+        resolved = yaml.safe_dump(_resolved(cfg), sort_keys=False)
+        if resume and cfg.backend == "cpp_standalone":
+            raise ConfigError("resume: cpp_standalone runs take no checkpoints (one compiled program)")
+        if cfg.checkpoint.every > 0 and cfg.backend != "cpp_standalone" or resume:
+            checkpointer = Checkpointer(out, cfg.checkpoint.every, resolved, resume=resume)
         out.mkdir(parents=True, exist_ok=True)
-        recording.write_yaml(out / "config.yaml", _resolved(cfg))
+        (out / "config.yaml").write_text(resolved)
         if figures_on:
             (out / "figures").mkdir(exist_ok=True)
             figures.wiring(cfg, out / "figures" / "wiring.png")
     backend = configure(cfg.backend, dt=cfg.dt, threads=cfg.threads, build_dir=build_dir)
-    ctx = RunContext(name, cfg, backend, out)
+    ctx = RunContext(name, cfg, backend, out, checkpointer=checkpointer)
     t0 = time.perf_counter()
     done = False
     try:
@@ -200,10 +212,13 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
         spikes = ctx.spikes()
         if out is not None:
             recording.write_metrics(out / "metrics.json", metrics)
+            _write_weights(ctx, out)
             _write_spikes(ctx, out, spikes, figures_on)
             _write_run_json(ctx, out, wall, runaway)
         if runaway:
             raise RunawayError(runaway)      # cpp_standalone: found after the run; outputs kept
+        if checkpointer is not None:
+            checkpointer.finish()
         done = True
     finally:
         try:
@@ -215,6 +230,18 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
         finally:
             backend.close()
     return metrics, ctx
+
+
+def _write_weights(ctx: RunContext, out: Path) -> None:
+    """``weights.npz``: the final ``w`` of every projection (``LABEL``; ``brainK/LABEL`` for the
+    experiment's further brains), in the order of the synapses' ``i``, ``j``."""
+    arrays = {}
+    for k, b in enumerate(ctx.brains):
+        for label, syn in b.projections.items():
+            if "w" in syn.variables:
+                arrays[label if k == 0 else f"brain{k}/{label}"] = np.asarray(syn.w[:])
+    if arrays:
+        np.savez_compressed(out / "weights.npz", **arrays)
 
 
 def _write_spikes(ctx: RunContext, out: Path, spikes: dict, figures_on: bool) -> None:

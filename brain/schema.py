@@ -13,6 +13,7 @@ YAML layout::
       "cortex->pfc": {source: exc, target: input, p: 0.1, weight: 0.5 nS, delay: 2 ms, rule: static}
     record: {populations: [cortex.exc], max_neurons: 0}
     guard: {rate_fraction: 0.8, window: 100 ms, period: 10 ms, nan: true}   # runaway detection
+    checkpoint: {every: 20}    # trials between checkpoints of a closed loop (0: none); brain.checkpoint
     experiment: {...}          # validated by the experiment module's own ``Params``
 """
 from __future__ import annotations
@@ -105,6 +106,17 @@ class GuardConfig:
 
 
 @dataclass(frozen=True)
+class CheckpointConfig:
+    """Checkpoints of the run's closed loop every ``every`` trials (:mod:`brain.checkpoint`; 0: none).
+    They do not change the run: the random generator's state is saved with the network's."""
+
+    every: int = 20
+
+    def __post_init__(self):
+        check_nonneg_int(self, "every")
+
+
+@dataclass(frozen=True)
 class BrainConfig:
     name: str = ""
     seed: int = 1
@@ -116,6 +128,7 @@ class BrainConfig:
     projections: Mapping[str, ProjectionConfig] = field(default_factory=dict)
     record: RecordConfig = field(default_factory=RecordConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
+    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     experiment: Any = None
 
     def __post_init__(self):
@@ -184,4 +197,4 @@ def build_config(data: Mapping[str, Any], experiment_params: type | None = None)
         raise ConfigError(f"backend: must be one of {list(BACKENDS)}")
     return BrainConfig(name=base.name, seed=base.seed, backend=base.backend, threads=base.threads, dt=base.dt,
                        duration=base.duration, regions=regions, projections=projections, record=base.record,
-                       guard=base.guard, experiment=experiment)
+                       guard=base.guard, checkpoint=base.checkpoint, experiment=experiment)

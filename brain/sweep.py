@@ -5,7 +5,8 @@ subprocess of its own (with its own cpp_standalone build directory ``DIR/runs/ID
 scheduled on a ``dask.distributed`` LocalCluster (``workers`` runs at a time) or on an existing
 cluster (``scheduler``: its address). Every grid point is validated before anything runs (a bad
 value is one ``brain: FIELD: message`` line). A run whose ``run.json`` exists (written last, after
-``metrics.json``) is not run again: rerunning a sweep resumes it. A failed run is recorded with
+``metrics.json``) is not run again: rerunning a sweep resumes it, and a run killed part-way
+continues from its checkpoint (``brain run --resume``, status ``resumed``). A failed run is recorded with
 the last line of its error and does not stop the others.
 
 Outputs in ``DIR``:
@@ -37,7 +38,7 @@ import numpy as np
 from brain.config import ConfigError
 
 FIXED = ("status", "wall_s", "error")
-DONE = ("ok", "skipped")                   # statuses whose metrics count
+DONE = ("ok", "resumed", "skipped")        # statuses whose metrics count
 
 
 def _point(row: dict, keys) -> tuple:
@@ -147,8 +148,10 @@ def run_one(name: str, run: Run) -> dict:
     row = {"id": run.id, "seed": run.seed}
     if not _finished(out):
         out.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "brain.cli", "run", name, "--seed", str(run.seed), "--out", str(out),
-               "--build-dir", str(out / "build"), *run.argv]
+        resume = (out / "checkpoint.npz").is_file() and (out / "config.yaml").is_file()   # killed earlier
+        cmd = [sys.executable, "-m", "brain.cli", "run", name, "--build-dir", str(out / "build"),
+               *(["--resume", str(out), *[a for a in run.argv if a == "--no-figures"]] if resume
+                 else ["--seed", str(run.seed), "--out", str(out), *run.argv])]
         try:
             with open(out / "stdout.log", "w") as so, open(out / "stderr.log", "w") as se:
                 rc = subprocess.run(cmd, stdout=so, stderr=se).returncode
@@ -159,7 +162,7 @@ def run_one(name: str, run: Run) -> dict:
             why = lines[-1] if lines else "no output"
             return {**row, "status": "failed", "wall_s": math.nan,
                     "error": (why if why.startswith("brain:") else f"exit status {rc}: {why}")[:300]}
-        row["status"] = "ok"
+        row["status"] = "resumed" if resume else "ok"
     else:
         row["status"] = "skipped"              # finished in an earlier sweep
     meta = json.loads((out / "run.json").read_text())

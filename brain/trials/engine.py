@@ -162,24 +162,37 @@ class Session:
                     and self._field_pools(name) != stim.pools:
                 raise ConfigError(f"experiment.stimuli.{name}.pools: the task shows {self._field_pools(name)} "
                                   f"pools, the stimulus was built with {stim.pools}")
+        ck = self._checkpointer()
         self.block += 1
-        if settle:
-            self._settle()
-        self.obs = self.task.reset()
-        self.step, self.done, self._t0 = 0, False, float(self.brain.t_run)
-        self._max_steps = max_steps = (self.spec.max_trials or getattr(self.task, "max_steps", None)
-                                       or self.task.n_trials)
-        self._new_row()
+        if ck is not None and ck.pending is not None:
+            self._max_steps = self._steps()
+            if ck.restore(self):                 # the loop had ended before the run stopped
+                self.done = True
+                return self._finish()
+            self.done = False
+            self._new_row()
+        else:
+            if settle:
+                self._settle()
+            self.obs = self.task.reset()
+            self.step, self.done, self._t0 = 0, False, float(self.brain.t_run)
+            self._max_steps = self._steps()
+            self._new_row()
         if self.operation is not None:
-            # the last trial's end falls on the run's end, where no operation runs: handled after it
+            # the last trial's end falls on a run's end, where no operation runs: handled after it
+            # (runs stop every `checkpoint.every` trials, where the checkpoint is written)
             self.operation.active = True
             try:
-                self.brain.run(max_steps * self.trial_steps * self.dt * second)
+                while not self.done:
+                    n = self._max_steps - self.step
+                    self.brain.run((min(n, ck.every) if ck else n) * self.trial_steps * self.dt * second)
+                    self.brain.t_run = float(self.brain.network.t / second)   # a task that ended early stopped it
+                    if not self.done:
+                        self._process(self.trial_steps, start_next=False)
+                    if ck is not None:
+                        ck.save(self, done=self.done)
             finally:
                 self.operation.active = False
-            self.brain.t_run = float(self.brain.network.t / second)   # a task that ended early stopped it
-            if not self.done:
-                self._process(self.trial_steps)
         else:
             self._process(0)
             grid = sorted(g for g, acts in self._schedule.items() if any(a[0] != "sample" for a in acts))
@@ -189,6 +202,23 @@ class Session:
                     self._process(b)
                     if self.done:
                         break
+        return self._finish()
+
+    def _steps(self) -> int:
+        return self.spec.max_trials or getattr(self.task, "max_steps", None) or self.task.n_trials
+
+    def _checkpointer(self):
+        """The run's checkpointer when this is its first session run with an operation loop."""
+        ck = getattr(self.brain, "checkpointer", None)
+        if ck is None or not ck.claim():
+            return None
+        if self.operation is None or ck.every <= 0:
+            if ck.pending is not None:
+                raise ConfigError("resume: this run's loop takes no checkpoints (experiment.loop: runs)")
+            return None
+        return ck
+
+    def _finish(self) -> list[dict]:
         for stim in self.stimuli.values():
             stim.off()
         return self.rows
@@ -212,7 +242,7 @@ class Session:
         if pos in self._schedule or pos == self.trial_steps:
             self._process(pos)
 
-    def _process(self, pos: int) -> None:
+    def _process(self, pos: int, start_next: bool = True) -> None:
         now = self._t0 + (self.step * self.trial_steps + pos) * self.dt
         phases = self.phases
         for kind, k in self._schedule.get(pos, ()):
@@ -228,8 +258,9 @@ class Session:
                 self._samples.append((now, self.readouts[ph.decide].counts()))
         if pos == self.trial_steps:
             self._end_trial()
-            if not self.done:
-                self._process(0)          # the next trial starts at the same instant
+            if not self.done and start_next:
+                self._process(0)          # the next trial starts at the same instant (or, after a
+                                          # run stopped here, in the next run's first step)
 
     def _start_phase(self, ph, now: float) -> None:
         self.row[f"t_{ph.name}"] = round(now, 6)

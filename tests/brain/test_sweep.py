@@ -79,3 +79,23 @@ def test_sweep_grid_summary_and_resume(tmp_path):
     again = brain(*args)                              # rerun: every run is skipped, same numbers
     assert again.returncode == 0 and again.stderr.count("skipped") == 4, again.stderr
     assert [r["rate_exc_hz"] for r in csv.DictReader(open(out / "sweep.csv"))] == [r["rate_exc_hz"] for r in rows]
+
+
+def test_a_run_killed_part_way_is_resumed_from_its_checkpoint(tmp_path, monkeypatch):
+    out = tmp_path / "runs" / "seed4"
+    out.mkdir(parents=True)
+    (out / "config.yaml").write_text("seed: 4\n")
+    (out / "checkpoint.npz").write_bytes(b"")
+    calls = []
+
+    def fake(cmd, stdout, stderr):
+        calls.append(cmd)
+        (out / "metrics.json").write_text('{"x": 1.0}')
+        (out / "run.json").write_text('{"wall_s": 1.0}')
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(subprocess, "run", fake)
+    row = run_one("cortex_ai", Run("seed4", 4, (), ("--set", "a=1", "--no-figures"), str(out)))
+    assert row["status"] == "resumed" and row["x"] == 1.0
+    assert calls[0][3:] == ["run", "cortex_ai", "--build-dir", str(out / "build"), "--resume", str(out),
+                            "--no-figures"]
