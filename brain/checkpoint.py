@@ -2,16 +2,18 @@
 
 The first session run of an experiment (its learning loop, :class:`brain.trials.engine.Session`
 with ``loop: operation``) stops its ``run()`` every ``checkpoint.every`` trials at a trial boundary
-(the trial's last phase has ended and been read, the next one has not started) and writes
+(the trial's time is over; its end is read by the next run's first operation, exactly as in an
+unbroken run, where the rules' ``start``-slot updates of that step come first) and writes
 ``DIR/checkpoint.npz`` (atomically: a temporary file, then a rename), which holds
 
 - the brain's whole simulator state, from Brian2's ``Network.store``: every state variable and
   weight, synapse indices and delays, the spike monitors' arrays, each pathway's spike queue
   (so spikes in flight at the boundary are kept) and the clocks;
 - the random generator: numpy's MT19937 state and Brian2's ``rand`` / ``randn`` buffers;
-- as JSON (one uint8 array): the session's position (block, step, the next observation), the task's
-  scalar state (its arrays are drawn from its seed when it is built), the trial log and epochs so
-  far, the readout windows, and the resolved config's fingerprint.
+- the session: as JSON (one uint8 array) its position (block, step, observation, the pending
+  trial's row, outcome and phase), the task's scalar state (its arrays are drawn from its seed when
+  it is built), the trial log and epochs so far and the resolved config's fingerprint; as arrays
+  the readouts' window marks and kept windows.
 
 Everything is arrays: no pickle. A resumed run rebuilds the brain from ``DIR/config.yaml`` (the
 same seed builds the same objects in the same order; each object's variables and sizes are
@@ -28,6 +30,7 @@ and the closed loop is runtime-only, so there is nothing to checkpoint (``--resu
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -165,6 +168,23 @@ def _plain(v):
     raise TypeError(f"cannot checkpoint a {type(v).__name__}")
 
 
+def _put_window(arrays: dict, prefix: str, window: dict) -> None:
+    """A trial's readout windows: name -> array, or a tuple of arrays (``keep: spikes``)."""
+    for name, value in window.items():
+        parts = value if isinstance(value, tuple) else (value,)
+        for j, part in enumerate(parts):
+            _put(arrays, f"{prefix}/{name}/{j}/{len(parts)}", part)
+
+
+def _get_window(data, prefix: str) -> dict:
+    found: dict[str, list] = {}
+    for key in data.files:
+        if key.startswith(prefix + "/"):
+            name, j, n = key[len(prefix) + 1:].split("/")
+            found.setdefault(name, [None] * int(n))[int(j)] = data[key]
+    return {name: (v[0] if len(v) == 1 else tuple(v)) for name, v in found.items()}
+
+
 def task_state(task) -> dict:
     """A task's position: its scalar attributes (its arrays are drawn from its seed when built);
     a task can define ``get_state()`` / ``set_state(dict)`` instead."""
@@ -221,14 +241,19 @@ class Checkpointer:
             return                       # a frozen brain's learning snapshot lives in Python only
         arrays: dict[str, np.ndarray] = {}
         index = _flatten(brain, arrays)
-        for k, window in enumerate(session.windows):
-            for name, value in window.items():
-                parts = value if isinstance(value, tuple) else (value,)
-                for j, part in enumerate(parts):
-                    _put(arrays, f"win/{k}/{name}/{j}/{len(parts)}", part)
+        for k, window in enumerate([*session.windows, session.window]):     # the last: the open trial's
+            _put_window(arrays, f"win/{k}", window)
+        for name, ro in session.readouts.items():
+            for var in ("_mark", "_t_mark", "_mark_cells", "_mark_spike"):
+                _put(arrays, f"readout/{name}/{var}", getattr(ro, var))
+        outcome = session.outcome
         meta = {"config": self.print, "index": index, "done": done, "block": session.block, "step": session.step,
                 "t0": session._t0, "n_windows": len(session.windows), "obs": _plain(session.obs),
-                "task": task_state(session.task), "rows": _plain(session.rows), "epochs": _plain(session.epochs)}
+                "task": task_state(session.task), "rows": _plain(session.rows), "epochs": _plain(session.epochs),
+                # the trial whose end is pending (processed by the next run's first operation)
+                "row": _plain(session.row), "open_phase": _plain(getattr(session, "_open_phase", None)),
+                "samples": _plain(getattr(session, "_samples", [])),
+                "outcome": None if outcome is None else _plain(dataclasses.asdict(outcome))}
         arrays["_meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(FILE + ".tmp.npz")
@@ -238,6 +263,7 @@ class Checkpointer:
 
     def restore(self, session) -> bool:
         """Put the checkpoint into ``session`` and its brain; returns whether the loop had ended."""
+        from brain.trials.tasks import Outcome
         data, meta = self.pending
         self.pending = None
         brain = session.brain
@@ -251,16 +277,20 @@ class Checkpointer:
             brain.network._stored_state.pop("_checkpoint", None)
         brain.t_run = float(brain.network.t_)
         session.block, session.step, session._t0 = meta["block"], meta["step"], meta["t0"]
-        session.obs = meta["obs"]
+        session.obs, session.row = meta["obs"], meta["row"]
         set_task_state(session.task, meta["task"])
         session.rows[:] = meta["rows"]
         session.epochs[:] = meta["epochs"]
-        windows = [dict() for _ in range(meta["n_windows"])]
-        for key in data.files:
-            if key.startswith("win/"):
-                _, k, name, j, n = key.split("/")
-                windows[int(k)].setdefault(name, [None] * int(n))[int(j)] = data[key]
-        session.windows[:] = [{name: (v[0] if len(v) == 1 else tuple(v)) for name, v in w.items()} for w in windows]
+        windows = [_get_window(data, f"win/{k}") for k in range(meta["n_windows"] + 1)]
+        session.windows[:], session.window = windows[:-1], windows[-1]
+        for name, ro in session.readouts.items():
+            for var in ("_mark", "_t_mark", "_mark_cells", "_mark_spike"):
+                value = data[f"readout/{name}/{var}"]
+                setattr(ro, var, value if value.ndim else value.item())
+        if meta["open_phase"] is not None:
+            session._open_phase = tuple(meta["open_phase"])
+        session._samples = [(t, np.asarray(c, dtype=float)) for t, c in meta["samples"]]
+        session.outcome = None if meta["outcome"] is None else Outcome(**meta["outcome"])
         return bool(meta["done"])
 
     def finish(self) -> None:

@@ -166,11 +166,9 @@ class Session:
         self.block += 1
         if ck is not None and ck.pending is not None:
             self._max_steps = self._steps()
-            if ck.restore(self):                 # the loop had ended before the run stopped
-                self.done = True
+            self.done = ck.restore(self)         # True: the loop had ended before the run stopped
+            if self.done:
                 return self._finish()
-            self.done = False
-            self._new_row()
         else:
             if settle:
                 self._settle()
@@ -179,16 +177,19 @@ class Session:
             self._max_steps = self._steps()
             self._new_row()
         if self.operation is not None:
-            # the last trial's end falls on a run's end, where no operation runs: handled after it
-            # (runs stop every `checkpoint.every` trials, where the checkpoint is written)
+            # the last trial's end falls on the run's end, where no operation runs: handled after it.
+            # With checkpoints the run stops every `every` trials, just before a trial's end is
+            # processed (by the next run's first operation, as in an unbroken run) and is saved there
             self.operation.active = True
             try:
+                trial_s = self.trial_steps * self.dt
                 while not self.done:
-                    n = self._max_steps - self.step
-                    self.brain.run((min(n, ck.every) if ck else n) * self.trial_steps * self.dt * second)
+                    covered = int(round((float(self.brain.network.t / second) - self._t0) / trial_s))
+                    end = min(covered + ck.every, self._max_steps) if ck else self._max_steps
+                    self.brain.run((end - covered) * self.trial_steps * self.dt * second)
                     self.brain.t_run = float(self.brain.network.t / second)   # a task that ended early stopped it
-                    if not self.done:
-                        self._process(self.trial_steps, start_next=False)
+                    if not self.done and end == self._max_steps:
+                        self._process(self.trial_steps)
                     if ck is not None:
                         ck.save(self, done=self.done)
             finally:
@@ -242,7 +243,7 @@ class Session:
         if pos in self._schedule or pos == self.trial_steps:
             self._process(pos)
 
-    def _process(self, pos: int, start_next: bool = True) -> None:
+    def _process(self, pos: int) -> None:
         now = self._t0 + (self.step * self.trial_steps + pos) * self.dt
         phases = self.phases
         for kind, k in self._schedule.get(pos, ()):
@@ -258,9 +259,8 @@ class Session:
                 self._samples.append((now, self.readouts[ph.decide].counts()))
         if pos == self.trial_steps:
             self._end_trial()
-            if not self.done and start_next:
-                self._process(0)          # the next trial starts at the same instant (or, after a
-                                          # run stopped here, in the next run's first step)
+            if not self.done:
+                self._process(0)          # the next trial starts at the same instant
 
     def _start_phase(self, ph, now: float) -> None:
         self.row[f"t_{ph.name}"] = round(now, 6)
