@@ -89,7 +89,7 @@ def _list(args=None) -> int:
 
 def _run(args) -> int:
     from brain.experiment import resolve_config, run_experiment
-    if args.resume:
+    if args.resume is not None:
         return _resume(args)
     overrides = list(args.overrides)
     if args.threads is not None:
@@ -114,7 +114,7 @@ def _resume(args) -> int:
     if given:
         raise ConfigError(f"--resume: continues DIR with its own config.yaml; drop {given[0]}")
     out = Path(args.resume)
-    if not (out / "config.yaml").is_file():
+    if not args.resume or not (out / "config.yaml").is_file():
         raise ConfigError(f"--resume: no config.yaml in {out} (give the run's output directory)")
     if (out / "metrics.json").is_file():
         raise ConfigError(f"--resume: {out} has finished (metrics.json is there)")

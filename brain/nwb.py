@@ -258,7 +258,9 @@ def export(run: Path, check: bool = True, log=lambda m: None) -> Path:
 
 
 def runs_under(directory: Path) -> list[Path]:
-    """``directory`` itself when it holds spikes.npz, else every run directory below it (a sweep)."""
+    """``directory`` itself when it holds spikes.npz, else the run directories one or two levels
+    below it (a sweep's ``OUT/runs/ID``); never a deeper search."""
     if (directory / "spikes.npz").is_file():
         return [directory]
-    return sorted(p.parent for p in directory.rglob("spikes.npz"))
+    found = [*directory.glob("*/spikes.npz"), *directory.glob("*/*/spikes.npz")]
+    return sorted(p.parent for p in found)

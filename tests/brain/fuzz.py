@@ -163,12 +163,16 @@ CLI_BASE = {
     "sweep": ["sweep", "cortex_ai", "--seeds", "1-2", "--set", "regions.cortex.n_exc=400,800", "--dry-run"],
     "describe": ["describe", "reversal_learning"],
     "stats": ["stats", "/nonexistent-run-dir"],
+    "resume": ["run", "reversal_learning"],
+    "export": ["export", "--nwb"],
 }
 CLI_FLAGS = {
     "run": ["--seed", "--duration", "--set", "--backend", "--threads", "--config", "--out", "--build-dir"],
     "sweep": ["--seeds", "--workers", "--set", "--keys", "--backend", "--duration", "--threads", "--config"],
     "describe": ["--set", "--seed", "--config"],
     "stats": ["--transient"],
+    "resume": ["--resume"],
+    "export": ["DIR"],                                  # the positional directory
 }
 CLI_VALUES = ["-3", "99999999999", "x", "1.5", "", "nan", "inf", "-1 s", "0 s", "1e12 s", "5 mV", "ten",
               "noequals", "=5", "regions..x=1", "regions.cortex.n_exc=", "regions.cortex.n_exc=[1",
@@ -191,17 +195,23 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
     return rc, err.getvalue()
 
 
+def cli_argv(cmd: str, flag: str, value: str) -> list[str]:
+    return [*CLI_BASE[cmd], *([] if flag == "DIR" else [flag]), value]
+
+
 def cli_cases():
     for cmd, flags in CLI_FLAGS.items():
         for flag in flags:
             for value in CLI_VALUES:
-                yield cmd, flag, [*CLI_BASE[cmd], flag, value]
+                if flag == "DIR" and value in ("", "/"):   # real directories: it would export the runs below
+                    continue
+                yield cmd, flag, cli_argv(cmd, flag, value)
 
 
 def cli_ok(cmd: str, rc: int, stderr: str) -> bool:
     """A valid dry run (exit 0), or exit 2 with exactly one line ``brain: FIELD: ...``."""
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    if cmd == "stats":                                  # the base dir does not exist: always an error
+    if cmd in ("stats", "resume", "export"):            # no run directory among the values: always an error
         return rc == 2 and len(lines) == 1 and lines[0].startswith("brain: ")
     if rc == 0:
         return "Traceback" not in stderr
