@@ -67,6 +67,7 @@ class RunContext:
     epochs: list[dict] = field(default_factory=list)   # phases and stimuli of the trials -> epochs.csv
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
     checkpointer: Any = None                           # brain.checkpoint.Checkpointer when out is set
+    resumed: bool = False                              # continued from a checkpoint (--resume)
     _spikes: dict[str, dict[str, Any]] | None = None
 
     @property
@@ -198,7 +199,7 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
             (out / "figures").mkdir(exist_ok=True)
             figures.wiring(cfg, out / "figures" / "wiring.png")
     backend = configure(cfg.backend, dt=cfg.dt, threads=cfg.threads, build_dir=build_dir)
-    ctx = RunContext(name, cfg, backend, out, checkpointer=checkpointer)
+    ctx = RunContext(name, cfg, backend, out, checkpointer=checkpointer, resumed=resume)
     t0 = time.perf_counter()
     done = False
     try:
@@ -259,6 +260,8 @@ def _write_run_json(ctx: RunContext, out: Path, wall: float, error: str | None =
     info = {"experiment": ctx.name, "backend": cfg.backend, "seed": cfg.seed, "wall_s": round(wall, 3),
             "started": started.isoformat(timespec="seconds"),
             "brian2": brian2.__version__, "python": platform.python_version()}
+    if ctx.resumed:
+        info["resumed"] = True                # wall_s counts the resumed part only
     if error:
         info.update(status="failed", error=error)
     (out / "run.json").write_text(json.dumps(info, indent=2) + "\n")

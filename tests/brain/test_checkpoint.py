@@ -145,6 +145,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result_bit_for_bit(tmp_path):
         with np.load(whole / name) as a, np.load(cut / name) as b:
             assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files), name
     assert not (cut / "checkpoint.npz").exists()
+    assert json.loads((cut / "run.json").read_text())["resumed"] is True
     bad = [(["--resume", str(cut)], "has finished"),
            (["--resume", str(tmp_path / "nowhere")], "no config.yaml"),
            (["--resume", str(cut), "--set", "seed=3"], "drop --set")]

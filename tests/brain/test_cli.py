@@ -98,7 +98,7 @@ def test_describe_prints_sizes_counts_and_final_equations(tmp_path):
     res = brain("describe", "reversal_learning", "--wiring", str(tmp_path / "w.png"))
     assert res.returncode == 0, res.stderr
     text = res.stdout
-    assert "striatum [striatum]: msn 160" in text and "projections (4, " in text
+    assert "striatum [striatum]: msn 320" in text   # 2 channels x (80 D1 + 80 D2) and "projections (4, " in text
     d1 = text[text.index("cue->striatum:d1:"):text.index("cue->striatum:d2:")]
     assert "rule da_three_factor" in d1 and " synapses" in d1.splitlines()[0]
     # the transmission line, the rule's pre/post code, its 10 ms update and its constants, assembled
