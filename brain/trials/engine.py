@@ -182,10 +182,12 @@ class Session:
             # processed (by the next run's first operation, as in an unbroken run) and is saved there
             self.operation.active = True
             try:
-                trial_s = self.trial_steps * self.dt
                 while not self.done:
-                    covered = int(round((float(self.brain.network.t / second) - self._t0) / trial_s))
-                    end = min(covered + ck.every, self._max_steps) if ck else self._max_steps
+                    covered, end = 0, self._max_steps            # without checkpoints: one run
+                    if ck is not None:
+                        elapsed = float(self.brain.network.t / second) - self._t0
+                        covered = int(round(elapsed / (self.trial_steps * self.dt)))
+                        end = min(covered + ck.every, self._max_steps)
                     self.brain.run((end - covered) * self.trial_steps * self.dt * second)
                     self.brain.t_run = float(self.brain.network.t / second)   # a task that ended early stopped it
                     if not self.done and end == self._max_steps:
