@@ -156,3 +156,28 @@ def test_killed_run_resumes_to_the_uninterrupted_result_bit_for_bit(tmp_path):
         res = subprocess.run(_cmd("run", "reversal_learning", *args), capture_output=True, text=True, timeout=120,
                              env=ENV)
         assert res.returncode == 2 and res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
+
+
+def test_presentation_windows_survive_a_resume(tmp_path):
+    """Readouts that keep cell counts and spikes per window (the hippocampus protocols)."""
+    from brain.trials.tasks import Presentation
+    from tests.brain.trials.test_engine import _brain, _presentation_spec
+    pats = np.zeros((5, 80))
+    for k in range(5):
+        pats[k, 15 * k:15 * k + 10] = 1.0
+
+    def session(every=0, resume=False, stop_after=None):
+        b = _brain()
+        b.checkpointer = _Stopping(tmp_path, every, "cfg", resume=resume, stop_after=stop_after) if every else None
+        s = Session(b, _presentation_spec(), task=Presentation([{"pattern": x} for x in pats], {"pattern": 80},
+                                                                [{"item": k} for k in range(5)]))
+        return s.run(), s
+
+    rows0, s0 = session()
+    with pytest.raises(_Killed):
+        session(every=2, stop_after=1)
+    rows1, s1 = session(every=2, resume=True)
+    assert _same_rows(rows0, rows1) and len(s1.windows) == 5
+    for w0, w1 in zip(s0.windows, s1.windows):
+        assert np.array_equal(w0["cells_show"], w1["cells_show"])
+        assert all(np.array_equal(a, b) for a, b in zip(w0["spikes_show"], w1["spikes_show"]))
