@@ -251,7 +251,7 @@ class Checkpointer:
                 "t0": session._t0, "n_windows": len(session.windows), "obs": _plain(session.obs),
                 "task": task_state(session.task), "rows": _plain(session.rows), "epochs": _plain(session.epochs),
                 # the trial whose end is pending (processed by the next run's first operation)
-                "row": _plain(session.row), "open_phase": _plain(getattr(session, "_open_phase", None)),
+                "row": _plain(session.row), "shown": _plain(getattr(session, "_shown", {})),
                 "samples": _plain(getattr(session, "_samples", [])),
                 "outcome": None if outcome is None else _plain(dataclasses.asdict(outcome))}
         arrays["_meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -287,8 +287,7 @@ class Checkpointer:
             for var in ("_mark", "_t_mark", "_mark_cells", "_mark_spike"):
                 value = data[f"readout/{name}/{var}"]
                 setattr(ro, var, value if value.ndim else value.item())
-        if meta["open_phase"] is not None:
-            session._open_phase = tuple(meta["open_phase"])
+        session._shown = meta["shown"]
         session._samples = [(t, np.asarray(c, dtype=float)) for t, c in meta["samples"]]
         session.outcome = None if meta["outcome"] is None else Outcome(**meta["outcome"])
         return bool(meta["done"])

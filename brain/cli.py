@@ -90,23 +90,26 @@ def _list(args=None) -> int:
 def _run(args) -> int:
     from brain.experiment import resolve_config, run_experiment
     if args.resume is not None:
-        return _resume(args)
-    overrides = list(args.overrides)
-    if args.threads is not None:
-        overrides.append(f"threads={args.threads}")
-    data = resolve_config(args.name, args.config, overrides, args.seed, args.backend, args.duration)
-    if args.dry_run:
-        print(_built(args.name, data), file=sys.stderr)
-        return 0
-    out = Path(args.out) if args.out else Path("runs") / args.name
-    metrics, _ = run_experiment(args.name, data, out, build_dir=args.build_dir, figures_on=not args.no_figures)
+        out, data = _resume_inputs(args)
+    else:
+        overrides = list(args.overrides)
+        if args.threads is not None:
+            overrides.append(f"threads={args.threads}")
+        data = resolve_config(args.name, args.config, overrides, args.seed, args.backend, args.duration)
+        if args.dry_run:
+            print(_built(args.name, data), file=sys.stderr)
+            return 0
+        out = Path(args.out) if args.out else Path("runs") / args.name
+    metrics, _ = run_experiment(args.name, data, out, build_dir=args.build_dir, figures_on=not args.no_figures,
+                                resume=args.resume is not None)
     print(json.dumps(metrics, indent=2, sort_keys=True))
-    print(f"outputs in {out}", file=sys.stderr)
+    print(f"outputs in {out}" + (" (resumed)" if args.resume is not None else ""), file=sys.stderr)
     return 0
 
 
-def _resume(args) -> int:
-    from brain.experiment import resolve_config, run_experiment
+def _resume_inputs(args) -> tuple[Path, dict]:
+    """``--resume DIR``: the run's own directory and config (no other config flag may be given)."""
+    from brain.experiment import resolve_config
     given = [flag for flag, v in (("--config", args.config), ("--set", args.overrides), ("--seed", args.seed),
                                   ("--backend", args.backend), ("--duration", args.duration),
                                   ("--threads", args.threads), ("--out", args.out), ("--dry-run", args.dry_run))
@@ -118,12 +121,7 @@ def _resume(args) -> int:
         raise ConfigError(f"--resume: no config.yaml in {out} (give the run's output directory)")
     if (out / "metrics.json").is_file():
         raise ConfigError(f"--resume: {out} has finished (metrics.json is there)")
-    data = resolve_config(args.name, str(out / "config.yaml"))
-    metrics, _ = run_experiment(args.name, data, out, build_dir=args.build_dir, figures_on=not args.no_figures,
-                                resume=True)
-    print(json.dumps(metrics, indent=2, sort_keys=True))
-    print(f"outputs in {out} (resumed)", file=sys.stderr)
-    return 0
+    return out, resolve_config(args.name, str(out / "config.yaml"))
 
 
 def _sweep(args) -> int:

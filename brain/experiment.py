@@ -17,8 +17,8 @@ Its default configuration is :func:`brain.registry.experiment_config` (for the b
 ``experiments/configs/NAME.yaml``). :func:`run_experiment` writes
 ``config.yaml`` (resolved) before running, then ``metrics.json``, ``spikes.npz``,
 ``weights.npz`` (every projection's final weights), ``figures/wiring.png`` (regions and
-projections), ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (start, wall time, backend, versions). Trial-based experiments append one dict
-per trial to ``ctx.trials`` and the trials' phase and stimulus epochs to ``ctx.epochs``; they are
+projections), ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (start, wall time,
+backend, versions). Trial-based experiments append one dict per trial to ``ctx.trials`` and the trials' phase and stimulus epochs to ``ctx.epochs``; they are
 written to ``trials.csv`` and ``epochs.csv`` (and ``figures/learning_curve.png``) even when
 ``run()`` fails part-way (``brain export DIR --nwb`` turns them into NWB). A run
 stopped by the runaway guard (:mod:`brain.guard`) keeps its spikes and trials so far and writes

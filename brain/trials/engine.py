@@ -289,17 +289,17 @@ class Session:
                     stim.show(value)
                     if value is not None:
                         shown[name] = f"{what}={int(value)}"
-        self._open_phase = (round(now, 6), shown)
+        self._shown = shown               # what the open phase's stimuli show (its epochs)
         for g in self._tonic:
             g.tonic_window = 1.0 if ph.tonic else 0.0
         if ph.decide:
             self._samples = [(now, self.readouts[ph.decide].counts())]
 
     def _end_phase(self, ph, now: float) -> None:
-        start, shown = self._open_phase
-        where = {"trial": len(self.rows), "start": start, "stop": round(now, 6)}
+        where = {"trial": len(self.rows), "start": self.row[f"t_{ph.name}"], "stop": round(now, 6)}
         self.epochs.append({**where, "kind": "phase", "name": ph.name, "shown": ""})
-        self.epochs.extend({**where, "kind": "stimulus", "name": name, "shown": what} for name, what in shown.items())
+        self.epochs.extend({**where, "kind": "stimulus", "name": name, "shown": what}
+                           for name, what in self._shown.items())
         read = {r: self.readouts[r].rates(now) for r in ph.read}     # the deciding readout is among them
         for r, rates in read.items():
             kept = self.readouts[r].window()

@@ -48,12 +48,17 @@ def test_guard_can_be_switched_off():
     b.run(200 * ms)
 
 
-def test_nan_stops_the_run():
+@pytest.mark.parametrize("group, cell, message", [
+    ("exc", 3, r"^runaway: a\.exc\.v became NaN at t = 0\.(09|1) s$"),
+    # exc and inh are slices of one group: a NaN in an inhibitory cell names a.inh, not a.exc
+    ("inh", 2, r"^runaway: a\.inh\.v became NaN"),
+])
+def test_nan_stops_the_run_and_names_its_subgroup(group, cell, message):
+    from brian2 import mV
     b = _brain(SMALL)
     b.run(20 * ms)
-    from brian2 import mV
-    b.regions["a"].groups["exc"].v[3] = np.nan * mV
-    with pytest.raises(RunawayError, match=r"^runaway: a\.exc\.v became NaN at t = 0\.(09|1) s$"):
+    b.regions["a"].groups[group].v[cell] = np.nan * mV
+    with pytest.raises(RunawayError, match=message):
         b.run(300 * ms)
 
 
@@ -89,13 +94,3 @@ def test_cli_runaway_exit_3_keeps_outputs(tmp_path):
     assert (out / "spikes.npz").is_file() and not (out / "metrics.json").exists()
     with np.load(out / "spikes.npz") as z:
         assert 0 < z["cortex.exc.t"].max() < 0.3        # what it ran before the stop
-
-
-def test_nan_is_named_by_the_subgroup_that_holds_it():
-    """exc and inh are slices of one group: a NaN in an inhibitory cell names a.inh, not a.exc."""
-    from brian2 import mV
-    b = _brain(SMALL)
-    b.run(20 * ms)
-    b.regions["a"].groups["inh"].v[2] = np.nan * mV
-    with pytest.raises(RunawayError, match=r"^runaway: a\.inh\.v became NaN"):
-        b.run(300 * ms)
