@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import timed_run    # benchmarks/timing.py (the script's folder is on sys.path)
+
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +34,6 @@ BANDS = ROOT / "tests" / "regression" / "expected" / "region_baseline.yaml"
 
 
 def one(backend: str, duration_s: float) -> dict:
-    from brian2 import device, ms, second
-
     from brain.backends import configure
     from brain.brain import Brain
     from brain.budget import check_size
@@ -48,20 +48,7 @@ def one(backend: str, duration_s: float) -> dict:
     b = Brain(cfg, be)
     build = time.perf_counter() - t0
     neurons = sum(len(g) for g in b.populations().values())
-    if backend == "cpp_standalone":
-        b.network.run(duration_s * second, namespace={})
-        t0 = time.perf_counter()
-        device.build(directory=str(be.build_dir), compile=True, run=True)
-        total = time.perf_counter() - t0
-        loop = float(device._last_run_time)
-        compile_s = total - loop
-    else:
-        t0 = time.perf_counter()
-        b.network.run(0.1 * ms, namespace={})          # code generation and compilation
-        compile_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        b.network.run(duration_s * second, namespace={})
-        loop = time.perf_counter() - t0
+    compile_s, loop = timed_run(b.network, backend, duration_s, str(be.build_dir) if be.build_dir else None)
     synapses = (sum(len(s) for r in b.regions.values() for s in r.synapses.values())   # known after the
                 + sum(len(p) for p in b.projections.values()))                        # run in standalone
     spikes = b.spikes()

@@ -91,6 +91,18 @@ class RunawayGuard:
         for q in self._samples.values():
             q.clear()
 
+    def acknowledge(self) -> str:
+        """Take the tripped error as a result and re-arm the guard; return its message.
+
+        For experiments whose measurement is the collapse itself (the load at which a memory runs
+        away): they catch the :class:`RunawayError`, record it, call this, and the run is not
+        marked failed. The history is cleared too, so a later runaway trips again.
+        """
+        message = str(self.error) if self.error is not None else ""
+        self.error = None
+        self.reset()
+        return message
+
     def _check(self, t) -> None:
         if self.error is not None:
             raise self.error

@@ -36,6 +36,19 @@ def test_saturated_population_stops_the_run():
     assert b.check_runaway() == msg
 
 
+def test_acknowledged_runaway_rearms_the_guard():
+    """An experiment that measures the collapse takes the error as its result: the run is not
+    marked failed, and a runaway that goes on trips the guard again."""
+    b = _brain(SATURATED)
+    with pytest.raises(RunawayError):
+        b.run(500 * ms)
+    assert b.guard.acknowledge().startswith("runaway: a.exc fired at")
+    assert b.check_runaway() is None
+    with pytest.raises(RunawayError):
+        b.run(500 * ms)
+    assert b.check_runaway().startswith("runaway: a.exc")
+
+
 def test_healthy_population_runs_through():
     b = _brain(SMALL)
     b.run(300 * ms)
