@@ -13,7 +13,7 @@ process (clean device state). Printed JSON, one record per backend:
 - ``rates_hz`` per population and ``out_of_band``: the populations whose rate leaves the baseline
   band of tests/regression/expected/region_baseline.yaml (a silenced brain cannot look fast).
 
-    .venv/bin/python benchmarks/brain_scale.py [--backends cpp_standalone cython] [--duration 2]
+    .venv/bin/python benchmarks/brain_scale.py [--backends cpp_standalone cython] [--duration 2] [--threads N]
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ CONFIG = Path(__file__).with_name("brain_scale.yaml")
 BANDS = ROOT / "tests" / "regression" / "expected" / "region_baseline.yaml"
 
 
-def one(backend: str, duration_s: float) -> dict:
+def one(backend: str, duration_s: float, threads: int | None = None) -> dict:
     from brain.backends import configure
     from brain.brain import Brain
     from brain.budget import check_size
@@ -43,7 +43,8 @@ def one(backend: str, duration_s: float) -> dict:
     data["backend"] = backend
     cfg = build_config(data)
     check_size(cfg)
-    be = configure(backend, dt=cfg.dt)
+    threads = cfg.threads if threads is None else threads
+    be = configure(backend, dt=cfg.dt, threads=threads)
     t0 = time.perf_counter()
     b = Brain(cfg, be)
     build = time.perf_counter() - t0
@@ -61,7 +62,7 @@ def one(backend: str, duration_s: float) -> dict:
         if band and abs(rate - band["value"]) > band["tol"]:
             out[pop] = f"{rate} Hz, band {band['value']} +- {band['tol']}"
     be.close()
-    return {"backend": backend, "neurons": neurons, "synapses": synapses, "duration_s": duration_s,
+    return {"backend": backend, "threads": threads, "neurons": neurons, "synapses": synapses, "duration_s": duration_s,
             "build_s": round(build, 2), "compile_s": round(compile_s, 2), "loop_s": round(loop, 3),
             "realtime_factor": round(duration_s / loop, 3), "rates_hz": rates, "out_of_band": out}
 
@@ -71,16 +72,20 @@ def main() -> None:
     ap.add_argument("--backends", nargs="+", default=["cpp_standalone", "cython"],
                     choices=["numpy", "cython", "cpp_standalone"])
     ap.add_argument("--duration", type=float, default=2.0, help="simulated seconds")
+    ap.add_argument("--threads", type=int, default=None, help="OpenMP threads (cpp_standalone; 0: off; default: the config's)")
     ap.add_argument("--one", metavar="BACKEND", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.duration <= 0:
         ap.error("--duration: must be positive")
+    if args.threads is not None and args.threads < 0:
+        ap.error("--threads: must be a non-negative integer (0: OpenMP off)")
     if args.one:
-        print(json.dumps(one(args.one, args.duration)))
+        print(json.dumps(one(args.one, args.duration, args.threads)))
         return
     results = []
     for backend in args.backends:
-        res = subprocess.run([sys.executable, __file__, "--one", backend, "--duration", str(args.duration)],
+        extra = ["--threads", str(args.threads)] if args.threads is not None else []
+        res = subprocess.run([sys.executable, __file__, "--one", backend, "--duration", str(args.duration), *extra],
                              capture_output=True, text=True, cwd=ROOT)
         if res.returncode != 0:
             lines = res.stderr.strip().splitlines()
