@@ -113,8 +113,8 @@ from brain.trials.engine import Session
 from brain.trials.specs import PhaseSpec, ReadoutSpec, SessionSpec, check_phases
 from brain.trials.tasks import Presentation
 from brain.trials.windows import cell_drive, random_patterns
-from plasticity.params import (check_nonneg, check_positive, check_positive_int, check_probability,
-                               quantity)
+from plasticity.params import (check_nonneg, check_nonneg_int, check_positive, check_positive_int,
+                               check_probability, quantity)
 from regions.base import derive_seed
 from regions.hippocampus_circuit import cosine_overlap
 
@@ -149,10 +149,7 @@ class Params:
         check_probability(self, "ec_coding", "action_coding", "p_main")
         check_positive(self, "t_sa", "t_next", "t_cue", "t_pred")
         check_nonneg(self, "t_gap", "rate_ec", "w_drive")
-        for key in ("n_prob", "n_cue_prob", "n_rollouts"):
-            v = getattr(self, key)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ConfigError(f"experiment.{key}: must be a non-negative integer, got {v!r}")
+        check_nonneg_int(self, "n_prob", "n_cue_prob", "n_rollouts")
         if not isinstance(self.n_states, int) or self.n_states < max(self.n_actions + 1, 3):
             raise ConfigError(f"experiment.n_states: must be an integer > n_actions and >= 3, "
                               f"got {self.n_states!r}")
@@ -240,7 +237,7 @@ def run(ctx) -> dict[str, float]:
         nxt = T[s, a]
         sc = scores(counts, cues[idx] > 0)
         ca1_scores[k] += sc / p.n_cue
-        sc[s] = -1.0
+        sc[s] = -1.0                                   # the prediction is a state other than s
         out["hit"].append(float(np.argmax(sc) == nxt))
         out["own"].append(sc[nxt])
         out["other_a"] += [sc[T[s, b]] for b in range(A) if b != a]
@@ -294,7 +291,8 @@ def run(ctx) -> dict[str, float]:
                     (counts, *_), = predict_all([c], [{"test": f"rollout_{mode}", "rollout": r, "step": step,
                                                         "state": s, "action": int(a)}])
                     sc = scores(counts, c > 0)
-                    guess = int(np.argmax(np.where(np.arange(S) == s, -1.0, sc)))
+                    sc[s] = -1.0                       # as in 2.: a state other than s
+                    guess = int(np.argmax(sc))
                     s = int(T[s, a])                   # where the world would have gone
                     ok.append(guess == s)
                     current = states[guess] if mode == "clean" else counts > 0

@@ -298,7 +298,7 @@ def run(ctx) -> dict[str, float]:
                 cues.append({"ca3": np.isin(np.arange(n3), cued) * level})
         try:
             wins = present(cues, [{"test": "recall", "pattern": k, "cue_fraction": f} for f, k, _ in tests], recall)
-        except RunawayError as err:
+        except RunawayError:
             if brain.guard is None:
                 raise
             # the memory collapsed into a network-wide runaway: this load fails (it is scored as
