@@ -204,6 +204,8 @@ def load_yaml(path: str | Path) -> dict:
         text = path.read_text()
     except OSError as err:
         raise ConfigError(f"config: cannot read {path}: {err.strerror}") from None
+    except ValueError:                                  # e.g. a NUL byte in the name
+        raise ConfigError(f"config: cannot read {str(path)!r}: not a valid file name") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
