@@ -46,4 +46,7 @@ def fixed_indegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator,
 
 def connect(syn, i: np.ndarray, j: np.ndarray) -> None:
     """Apply explicit connectivity (a no-op connect for empty index arrays keeps Brian2 happy)."""
+    if len(i) == 0:
+        syn.connect(False)        # Brian2 rejects empty index arrays (np.max of nothing)
+        return
     syn.connect(i=np.asarray(i, dtype=np.int32), j=np.asarray(j, dtype=np.int32))

@@ -44,6 +44,8 @@ def test_mutated_cli_argument_exits_0_or_2_with_one_line(cmd, data):
      "brain: regions.cortex: about 1e+09 neurons, over the size budget"),
     (["run", "cortex_ai", "--duration", "1e9 s", "--dry-run"], "brain: duration: "),
     (["run", "reversal_learning", "--set", "regions.cue.type=[1]", "--dry-run"], "brain: regions.cue.type: unknown"),
+    (["run", "two_step", "--set", "experiment.agents=planner", "--dry-run"],
+     "brain: experiment.agents: must be a list of mb, mf, hybrid"),
     (["describe", "reversal_learning", "--config", "\x00"], "brain: config: cannot read '\\x00': not a valid file name"),
 ])
 def test_known_bad_inputs(argv, message):

@@ -28,6 +28,15 @@ def test_params_rejected(bad):
         StriatumParams(**bad)
 
 
+def test_single_channel_builds_without_lateral_synapses():
+    """One channel (a ventral-striatal value population): the MSN collaterals reach only *other*
+    channels, so they are an empty synapse set (Brian2 rejects empty index arrays: regions.connect)."""
+    p = StriatumParams(n_channels=1, n_d1=6, n_d2=4, n_fsi=4, n_gpe=4, n_stn=4, n_gpi=4, n_thal=4)
+    bg = Striatum("vs", p, seed=1)
+    assert len(bg.synapses["msn_msn"]) == 0
+    assert len(bg.port("d1").group) == 6
+
+
 def test_yaml_params_validated():
     with pytest.raises(ConfigError, match=r"regions\.striatum\.w_lat"):
         build_config({"regions": {"striatum": {"w_lat": "1 mV"}}})

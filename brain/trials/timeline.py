@@ -1,0 +1,61 @@
+"""Timed actions inside one ``run()``: a trial's stimulus switches, reads and freezes on a grid.
+
+A runtime ``run()`` call re-creates every code object of the network (measured on the two-step
+brain, ~150 code objects: ~1 s per call, whatever the duration), so a trial made of ten short
+runs spends more time starting runs than simulating. :class:`Timeline` runs a trial as one
+``run()``: a ``network_operation`` on a ``dt`` grid calls each action when its offset is reached
+(before the step's state update: ``when="start"``); actions at the run's end are called after it.
+Actions may schedule later actions of the same run (:meth:`Timeline.at`).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from brian2 import NetworkOperation, second
+
+_EPS = 1e-9
+
+
+class Timeline:
+    """Call ``(offset, action)`` pairs during one ``run()`` of ``brain`` (offsets in seconds)."""
+
+    def __init__(self, brain, dt, name: str = "timeline"):
+        self.brain, self.dt = brain, float(dt)
+        self._events: list[tuple[float, int, Callable[[], None]]] = []
+        self._t0, self._n = 0.0, 0
+        self.op = NetworkOperation(self._tick, dt=self.dt * second, when="start", name=name)
+        self.op.active = False
+        brain.add(self.op)
+
+    def at(self, offset: float, action: Callable[[], None]) -> None:
+        """Call ``action`` at ``offset`` seconds after the start of the current (or next) run."""
+        k = offset / self.dt
+        if abs(k - round(k)) > 1e-6:
+            raise ValueError(f"timeline: offset {offset} s is not on the {self.dt} s grid")
+        self._n += 1
+        self._events.append((float(offset), self._n, action))
+        self._events.sort(key=lambda e: (e[0], e[1]))
+
+    def now(self) -> float:
+        """Seconds since the start of the current run."""
+        return float(self.brain.network.t / second) - self._t0
+
+    def run(self, duration: float) -> None:
+        """One ``run()`` of ``duration`` seconds calling the scheduled actions; the rest after it."""
+        self._t0 = float(self.brain.network.t / second)
+        self.op.active = True
+        try:
+            self._tick(None)
+            self.brain.run(duration * second)
+        finally:
+            self.op.active = False
+        self._fire(duration + _EPS)
+        self._events.clear()
+
+    def _tick(self, t) -> None:
+        self._fire(self.now() + _EPS)
+
+    def _fire(self, upto: float) -> None:
+        while self._events and self._events[0][0] <= upto:
+            _, _, action = self._events.pop(0)
+            action()

@@ -1,0 +1,387 @@
+"""Model-based revaluation on the two-step world (Daw et al. 2011): rollouts vs cached values.
+
+World: stage 1 is state 0 with actions 0 and 1; action ``a`` leads to state ``1 + a`` with
+probability ``p_common`` (else to the other second-stage state). Second-stage states pay a reward
+that depends on the state only: before revaluation the state ``rewarded_first`` (drawn from the
+seed) pays with ``p_high``, the other with ``p_low``; revaluation swaps them.
+
+One brain (``experiments/configs/two_step.yaml``), built afresh per agent from the same seed:
+
+- ``hippocampus``: the world model, learned from the experienced transitions (EC shows state 0
+  plus the chosen action, then the state reached: ``experiments.next_state``);
+- ``vs`` (ventral striatum, one channel): values of the states, learned on the CA1 -> vs:d1
+  projection by dopamine-gated STDP from the reward at the second stage;
+- ``plan``: one gated pool per action (:class:`regions.plan.Plan`); each projects onto the D1
+  MSNs of its action channel in the dorsal ``striatum``;
+- ``striatum`` (dorsal, two channels): the choice (thalamic pool above threshold), with a cue
+  (``cue``: the stage-1 context) on plastic corticostriatal synapses (cached, model-free values);
+- ``reward``: reward-driven dopamine onto both striata (volume transmission).
+
+Agents (the same brain): ``mb``: before each stage-1 choice both actions are imagined
+(:class:`brain.trials.rollout.Imagination`, learning frozen, random order), the cue -> striatum
+synapses are static (no cached values); ``mf``: no rollouts, cue -> striatum learns;
+``hybrid``: both.
+
+Protocol per agent: ``n_forced`` instructed trials (the experiment picks the action, half each,
+and no choice is read: both actions' transitions are experienced, as in rodent protocols with
+forced trials), ``n_train`` trials (learning on; a no-choice trial shows no transition and pays
+nothing), then ``n_reval`` second-stage-only trials (EC shows state 1 or 2 and its new reward;
+the hippocampus's own plasticity is off: the world model is not touched; the cue is off, so no
+cached stage-1 value is touched either), then ``n_test`` stage-1 choices with learning frozen and
+no feedback.
+
+Metrics (per agent, suffix ``_mb``, ``_mf``, ``_hybrid``)
+---------------------------------------------------------
+revaluation_index : P(choosing the action whose common destination is better after revaluation)
+    in the test block minus the same in the last ``n_window`` training trials (no-choice counts as
+    not choosing it).
+train_accuracy : fraction of the last ``n_window`` training trials choosing the action whose
+    common destination pays more before revaluation; no_choice_rate : over every choice.
+rollout_common_accuracy : (rollout agents) fraction of rollout steps whose CA1 prediction is the
+    common destination of the imagined action (training and test).
+value_better / value_worse : (rollout agents) mean value-population rate (Hz) in rollouts of the
+    action whose common destination pays more / less (test block, after revaluation).
+choice_follows_value : (rollout agents) fraction of the choices, among those whose two imagined
+    values differ by more than ``value_margin`` Hz, that took the action imagined as more valuable
+    (the basal ganglia's comparison of the plan pools, read by Python only for this report).
+rollout_sim_ms_per_step, rollout_wall_s_per_decision : simulated ms of one rollout step and wall
+    seconds of the rollouts of one decision.
+
+References
+----------
+Daw ND, Gershman SJ, Seymour B, Dayan P, Dolan RJ (2011) Neuron 69:1204-1215 (two-step task).
+Gläscher J, Daw N, Dayan P, O'Doherty JP (2010) Neuron 66:585-595 (state-prediction errors).
+Dickinson A, Balleine BW (2002) in Stevens' Handbook of Experimental Psychology 3:497-533
+    (outcome revaluation separates goal-directed from habitual control).
+O'Doherty J, Dayan P, Schultz J, Deichmann R, Friston K, Dolan RJ (2004) Science 304:452-454
+    (ventral striatum critic, dorsal striatum actor).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Hz, ms, nS, second
+
+from brain.config import ConfigError
+from brain.trials.readout import Readout
+from brain.trials.rollout import Imagination, RolloutResult
+from brain.trials.specs import ReadoutSpec, StimulusSpec
+from brain.trials.stimulus import Stimulus
+from brain.trials.timeline import Timeline
+from brain.trials.windows import cell_drive, random_patterns
+from plasticity.params import (ParamError, check_nonneg, check_nonneg_int, check_positive, check_positive_int,
+                               check_probability, quantity)
+from regions.base import derive_seed
+
+BACKENDS = ("numpy", "cython")     # closed loop: choices are read between run() calls
+AGENTS = ("mb", "mf", "hybrid")
+
+
+@dataclass(frozen=True)
+class Params:
+    agents: tuple = ("mb", "mf")
+    hippocampus: str = "hippocampus"
+    plan: str = "plan"
+    mf_projections: tuple = ("cue->striatum:d1", "cue->striatum:d2")   # static in the mb agent
+    n_forced: int = 10                       # instructed trials first (half per action): no choice
+    n_train: int = 24
+    n_reval: int = 16
+    n_test: int = 10
+    n_window: int = 10
+    p_common: float = 0.7
+    p_high: float = 1.0
+    p_low: float = 0.0
+    ec_coding: float = 0.1                   # as experiments.next_state
+    action_coding: float = 0.15              # next_state: 0.05; 0.15 separates the two actions of state 0
+    rate_ec: object = quantity(2000 * Hz)
+    w_drive: object = quantity(1 * nS)
+    t_cue: object = quantity(20 * ms)        # rollout: EC cue, then the CA1 prediction window
+    t_lag: object = quantity(10 * ms)
+    t_pred: object = quantity(40 * ms)
+    t_choice: object = quantity(200 * ms)
+    choice_from: object = quantity(50 * ms)
+    threshold: object = quantity(20 * Hz)
+    t_sa: object = quantity(20 * ms)         # experience: EC shows state 0 + action, then the state reached
+    t_next: object = quantity(80 * ms)       # s' alone before the reward: its cells, not the cue's, are eligible
+    t_outcome: object = quantity(100 * ms)   # EC still shows the state; reward dopamine if paid
+    t_iti: object = quantity(100 * ms)
+    t_rest: object = quantity(200 * ms)      # after an instructed or revaluation trial (no rollouts, no choice)
+    rate_reward: object = quantity(40 * Hz)
+    figure: bool = True
+    value_margin: float = 5.0                # Hz: choice_follows_value counts decisions whose values differ more
+
+    def __post_init__(self):
+        if isinstance(self.agents, str):                  # one agent (e.g. --set experiment.agents=mb)
+            object.__setattr__(self, "agents", (self.agents,))
+        if not isinstance(self.agents, (list, tuple)) or not self.agents or any(a not in AGENTS for a in self.agents):
+            got = list(self.agents) if isinstance(self.agents, tuple) else self.agents
+            raise ParamError("agents", f"must be a list of {', '.join(AGENTS)}, got {got!r}")
+        check_positive_int(self, "n_train", "n_test", "n_window")
+        check_nonneg_int(self, "n_reval", "n_forced")
+        check_probability(self, "p_common", "p_high", "p_low", "ec_coding", "action_coding")
+        check_nonneg(self, "t_lag")
+        check_positive(self, "t_cue", "t_pred", "t_choice", "t_sa", "t_next", "t_outcome", "t_iti", "t_rest")
+        check_nonneg(self, "choice_from", "rate_ec", "w_drive", "threshold", "rate_reward")
+        if self.n_window > self.n_train:
+            raise ParamError("n_window", f"must not exceed n_train ({self.n_train})")
+        if float(self.choice_from) >= float(self.t_choice):
+            raise ParamError("choice_from", "must be shorter than t_choice")
+
+
+class _Agent:
+    """One agent's brain, stimuli, readouts and the loop of its three blocks."""
+
+    def __init__(self, ctx, p: Params, agent: str, rng):
+        self.p, self.agent, self.rng, self.ctx = p, agent, rng, ctx
+        config = ctx.config
+        if agent == "mb":
+            projections = dict(config.projections)
+            for label in p.mf_projections:
+                if label not in projections:
+                    raise ConfigError(f"experiment.mf_projections: unknown projection {label!r}")
+                projections[label] = dataclasses.replace(projections[label], rule="static", rule_params={})
+            config = dataclasses.replace(config, projections=projections)
+        for name in (p.hippocampus, p.plan, "striatum", "vs", "cue", "reward"):
+            if name not in config.regions:
+                raise ConfigError(f"regions: two_step needs a region {name!r}")
+        b = self.brain = ctx.brain(config)
+        self.hc, self.plan = b.regions[p.hippocampus], b.regions[p.plan]
+        n_ec = len(self.hc.groups["ec"])
+        pat = np.random.default_rng(derive_seed(ctx.seed, "two_step_patterns"))
+        self.states = random_patterns(3, n_ec, max(1, round(p.ec_coding * n_ec)), pat)
+        self.actions = random_patterns(2, n_ec, max(1, round(p.action_coding * n_ec)), pat)
+        self.ec = Stimulus("ec", cell_drive(f"{p.hippocampus}.ec", n_ec, p.w_drive, p.rate_ec), b, n_ec)
+        self.cue = Stimulus("cue", StimulusSpec(port="cue.out"), b, 1)
+        self.reward = Stimulus("reward", StimulusSpec(port="reward.out", rate=p.rate_reward), b, 1)
+        self.choice = Readout("choice", ReadoutSpec(port="striatum.output", threshold=p.threshold), b, 2)
+        ca1 = Readout("ca1", ReadoutSpec(port=f"{p.hippocampus}.ca1", keep="cells"), b, n_ec)
+        value = Readout("value", ReadoutSpec(port="vs.d1"), b, 1)
+        self.timeline = Timeline(b, 0.01)
+        self.imagine = Imagination(b, self.hc, self.ec, ca1, value, self.states, self.actions,
+                                   self.plan if agent != "mf" else None, t_cue=p.t_cue, t_pred=p.t_pred, t_lag=p.t_lag,
+                                   timeline=self.timeline)
+        self.rows = ctx.trials
+        self.steps, self.wall = [], []
+
+    def trial(self, block: str, row: dict, outcome=None) -> None:
+        """One stage-1 trial as one run: rollouts (mb, hybrid), the choice, and, when ``outcome``
+        (a function of the choice -> (state reached, paid) or None) is given, the experience."""
+        p, tl, sec = self.p, self.timeline, lambda q: float(q / second)  # noqa: E731
+        t, results = 0.0, []
+        t0 = row["t_start"] = float(self.brain.network.t / second)
+        self.plan.reset_activity()
+        if self.agent != "mf":
+            for a in self.rng.permutation(2):
+                res = RolloutResult()
+                results.append((int(a), res))
+                row[f"t_rollout{a}"] = t0 + t
+                t = self.imagine.schedule(tl, t, 0, [a], int(a), res)
+        t_choice = t
+        row["t_choice"] = t0 + t_choice
+        tl.at(t_choice, self.cue.on)
+        tl.at(t_choice + sec(p.choice_from), lambda: self.choice.mark(float(self.brain.network.t / second)))
+        t_read = t_choice + sec(p.t_choice)
+
+        def read():
+            rates = self.choice.rates(float(self.brain.network.t / second))
+            self.cue.off()
+            choice = self.choice.winner(rates)
+            row.update(block=block, choice=-1 if choice is None else choice, rate0_hz=float(rates[0]),
+                       rate1_hz=float(rates[1]))
+            if choice is not None and outcome is not None:
+                reached, paid = outcome(choice)
+                row.update(reached=reached, reward=float(paid))
+                self.experience(t_read, 0, reached, paid, choice)
+
+        tl.at(t_read, read)
+        end = t_read + (self._t_experience(True) if outcome is not None else 0.0) + sec(p.t_iti)
+        row["t_read"], row["t_end"] = t0 + t_read, t0 + end
+        tl.run(end)
+        for a, res in results:
+            row[f"imagined{a}"], row[f"value{a}_hz"] = res.states[0], res.values[0]
+            self.steps.append(res.sim_ms_per_step)
+        if results:
+            self.wall.append(sum(res.wall_s for _, res in results))
+
+    def _t_experience(self, stage1: bool) -> float:
+        p = self.p
+        return float(((p.t_sa if stage1 else 0 * ms) + p.t_next + p.t_outcome) / second)
+
+    def experience(self, t: float, state: int | None, reached: int, paid: bool, action: int | None = None) -> None:
+        """From offset ``t``: EC shows (state + action) then the state reached; reward dopamine in
+        the outcome if paid."""
+        p, tl, sec = self.p, self.timeline, lambda q: float(q / second)  # noqa: E731
+        if state is not None:
+            tl.at(t, lambda: self.ec.set((self.states[state] | self.actions[action]).astype(float)))
+            t += sec(p.t_sa)
+        tl.at(t, lambda: self.ec.set(self.states[reached].astype(float)))
+        t += sec(p.t_next)
+        if paid:
+            tl.at(t, self.reward.on)
+        t += sec(p.t_outcome)
+        tl.at(t, self.reward.off)
+        tl.at(t, self.ec.off)
+
+    def run(self, better_first: int) -> list[dict]:
+        """The three blocks; ``better_first``: the second-stage state paying ``p_high`` first (1 or 2)."""
+        p, rng = self.p, self.rng
+        pay = {better_first: p.p_high, 3 - better_first: p.p_low}
+        out = []
+
+        def outcome(a):
+            reached = 1 + (a if rng.random() < p.p_common else 1 - a)
+            return reached, bool(rng.random() < pay[reached])
+
+        self.timeline.run(float(p.t_iti / second))
+        rest = float(p.t_rest / second)
+        for t, a in enumerate(rng.permutation(np.arange(p.n_forced) % 2)):
+            reached, paid = outcome(int(a))
+            self.experience(0.0, 0, reached, paid, int(a))
+            self.timeline.run(self._t_experience(True) + rest)
+            row = {"agent": self.agent, "trial": t, "block": "forced", "choice": int(a), "reached": reached,
+                   "reward": float(paid)}
+            out.append(row)
+            self.rows.append(row)
+        for t in range(p.n_train):
+            row = {"agent": self.agent, "trial": t}
+            self.trial("train", row, outcome)
+            out.append(row)
+            self.rows.append(row)
+            if (t + 1) % max(1, p.n_train // 5) == 0:
+                self.ctx.log(f"two_step {self.agent}: training trial {t + 1}/{p.n_train}")
+        pay = {better_first: p.p_low, 3 - better_first: p.p_high}
+        self.hc.set_plastic(False)                  # the world model is not touched
+        for t, s in enumerate(rng.permutation(np.arange(p.n_reval) % 2 + 1)):
+            paid = bool(rng.random() < pay[int(s)])
+            self.experience(0.0, None, int(s), paid)
+            self.timeline.run(self._t_experience(False) + rest)
+            row = {"agent": self.agent, "trial": t, "block": "revalue", "reached": int(s), "reward": float(paid)}
+            out.append(row)
+            self.rows.append(row)
+        with self.brain.frozen():
+            for t in range(p.n_test):
+                row = {"agent": self.agent, "trial": t}
+                self.trial("test", row)
+                out.append(row)
+                self.rows.append(row)
+        return out
+
+
+def _metrics(rows: list[dict], p: Params, better_first: int, agent: str) -> dict[str, float]:
+    train = [r for r in rows if r["block"] == "train"]
+    test = [r for r in rows if r["block"] == "test"]
+    good_before, good_after = better_first - 1, 2 - better_first    # action whose common destination pays
+    last = train[-p.n_window:]
+    pick = lambda rs, a: float(np.mean([r["choice"] == a for r in rs]))  # noqa: E731
+    made = train + test
+    m = {"revaluation_index": pick(test, good_after) - pick(last, good_after),
+         "train_accuracy": pick(last, good_before),
+         "test_choice_better": pick(test, good_after),
+         "no_choice_rate": float(np.mean([r["choice"] < 0 for r in made]))}
+    if agent != "mf":
+        hits = [r[f"imagined{a}"] == 1 + a for r in made for a in (0, 1)]
+        m["rollout_common_accuracy"] = float(np.mean(hits))
+        m["value_better_hz"] = float(np.mean([r[f"value{good_after}_hz"] for r in test]))
+        m["value_worse_hz"] = float(np.mean([r[f"value{1 - good_after}_hz"] for r in test]))
+        v = np.array([[r["value0_hz"], r["value1_hz"]] for r in made if r["choice"] >= 0])
+        c = np.array([r["choice"] for r in made if r["choice"] >= 0])
+        clear = np.abs(v[:, 0] - v[:, 1]) > p.value_margin if len(v) else np.zeros(0, bool)
+        m["choice_follows_value"] = float(np.mean(c[clear] == v[clear].argmax(1))) if clear.any() else float("nan")
+    return {f"{k}_{agent}": v for k, v in m.items()}
+
+
+def run(ctx) -> dict[str, float]:
+    p: Params = ctx.params
+    rng = np.random.default_rng(derive_seed(ctx.seed, "two_step"))
+    better_first = int(rng.integers(1, 3))
+    metrics: dict[str, float] = {"better_first": float(better_first)}
+    shown = {}
+    for agent in p.agents:
+        ag = _Agent(ctx, p, agent, np.random.default_rng(derive_seed(ctx.seed, f"two_step_{agent}")))
+        rows = ag.run(better_first)
+        metrics.update(_metrics(rows, p, better_first, agent))
+        if p.figure and ctx.out is not None:
+            shown[agent] = rows
+            if agent != "mf":
+                decision_figure(ag, rows, ctx.out / "figures" / f"two_step_decision_{agent}.png")
+        if ag.steps:
+            metrics[f"rollout_sim_ms_per_step_{agent}"] = float(np.mean(ag.steps))
+            metrics[f"rollout_wall_s_per_decision_{agent}"] = float(np.mean(ag.wall))
+        ctx.log("two_step: " + " ".join(f"{k}={v:.2f}" for k, v in metrics.items() if k.endswith(agent)))
+    if shown:
+        revaluation_figure(shown, p, better_first, ctx.out / "figures" / "two_step_revaluation.png")
+    return metrics
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def decision_figure(ag: _Agent, rows: list[dict], path) -> None:
+    """Raster of the last test decision: the EC cue and CA1 prediction of each rollout (CA1 cells of
+    state 1 / state 2), the ventral-striatal evaluation, the plan pools and the thalamic choice."""
+    row = [r for r in rows if r["block"] == "test"][-1]
+    spikes = ag.brain.spikes()
+    t0, t1 = row["t_start"], row["t_end"]
+    plt = _plt()
+    panels = [("hippocampus.ca1", "CA1 (EC coords.)"), ("vs.msn", "ventral striatum"),
+              ("plan.cells", "plan pools"), ("striatum.thal", "thalamus (choice)")]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 7), sharex=True)
+    for ax, (key, label) in zip(axes, panels):
+        d = spikes.get(key)
+        if d is None:
+            continue
+        i, t = np.asarray(d["i"]), np.asarray(d["t"])
+        keep = (t >= t0) & (t < t1)
+        i, t = i[keep], t[keep]
+        if key.endswith("ca1"):
+            for s, colour in ((1, "C0"), (2, "C3")):
+                cells = np.flatnonzero(ag.states[s])
+                sel = np.isin(i, cells)
+                rank = np.searchsorted(cells, i[sel])
+                ax.plot(1e3 * (t[sel] - t0), rank + (s - 1) * len(cells), ".", ms=2, color=colour,
+                        label=f"state {s} cells")
+            ax.legend(fontsize=7, loc="upper right", markerscale=4)
+        else:
+            ax.plot(1e3 * (t - t0), i, ".", ms=2, color="k")
+        ax.set_ylabel(label, fontsize=8)
+        for a in (0, 1):
+            start = 1e3 * (row[f"t_rollout{a}"] - t0)
+            ax.axvspan(start, start + 1e3 * float((ag.p.t_cue + ag.p.t_lag + ag.p.t_pred) / second), color=f"C{a + 1}",
+                       alpha=0.12, lw=0)
+        ax.axvline(1e3 * (row["t_choice"] - t0), color="k", lw=0.8, ls="--")
+    axes[0].set_title(f"{ag.agent}: imagined action 0 (orange) and 1 (green), then the choice (dashed): "
+                      f"chose {row['choice']}; values {row['value0_hz']:.0f} / {row['value1_hz']:.0f} Hz",
+                      fontsize=8)
+    axes[-1].set_xlabel("time in the trial (ms)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def revaluation_figure(agent_rows: dict, p: Params, better_first: int, path) -> None:
+    """P(choosing the action whose common destination pays after revaluation), before and after."""
+    plt = _plt()
+    good_after = 2 - better_first
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    names = list(agent_rows)
+    for k, name in enumerate(names):
+        rows = agent_rows[name]
+        train = [r for r in rows if r["block"] == "train"][-p.n_window:]
+        test = [r for r in rows if r["block"] == "test"]
+        before = np.mean([r["choice"] == good_after for r in train])
+        after = np.mean([r["choice"] == good_after for r in test])
+        ax.bar([3 * k, 3 * k + 1], [before, after], color=["0.6", "C0"])
+    ax.set_xticks([3 * k + 0.5 for k in range(len(names))], names)
+    ax.set(ylim=(0, 1), ylabel="P(revalued-better action)",
+           title="before (grey) and after (blue) revaluation")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,52 @@
+"""Two-step analyses (``brain.trials.stay``) on the tabular reference agents: the model-free agent
+shows a reward main effect and no interaction, the model-based agent the reward x transition
+interaction (Daw et al. 2011, Fig. 2), over seeds 4-13 of 200-trial sessions."""
+import numpy as np
+import pytest
+
+from brain.trials.stay import lagged_regression, run_tabular, stay_probabilities, stay_regression
+from brain.trials.tasks import TwoStep
+
+SEEDS = range(4, 14)
+
+
+def _coefficients(kind):
+    regs = [stay_regression(run_tabular(TwoStep(n_trials=200, seed=s), kind, seed=s)) for s in SEEDS]
+    out = {}
+    for key in ("reward", "transition", "interaction"):
+        v = np.array([r[key] for r in regs])
+        out[key] = (v.mean(), 1.96 * v.std(ddof=1) / np.sqrt(len(v)))    # mean, 95 % half-width
+    return out
+
+
+def test_model_free_agent_shows_reward_effect_without_interaction():
+    c = _coefficients("mf")
+    reward, half = c["reward"]
+    assert reward - half > 0                                   # the interval excludes 0
+    assert abs(c["interaction"][0]) < reward / 3
+
+
+def test_model_based_agent_shows_the_interaction():
+    c = _coefficients("mb")
+    inter, half = c["interaction"]
+    assert inter - half > 0
+    assert abs(c["reward"][0]) < inter / 2
+
+
+def test_lagged_regression_separates_common_and_rare_for_model_based():
+    trials = run_tabular(TwoStep(n_trials=400, seed=5), "mb", seed=5)
+    lag = lagged_regression(trials, n_lags=2)
+    assert lag["rewarded_common_lag1"] > 0 > lag["rewarded_rare_lag1"]
+    assert lag["unrewarded_rare_lag1"] > 0 > lag["unrewarded_common_lag1"]
+
+
+def test_stay_probabilities_count_each_cell():
+    # (choice, common, reward): stay after rewarded-common, switch after unrewarded-rare ...
+    trials = [(0, 1, 1), (0, 0, 0), (1, 1, 0), (1, 0, 1), (1, 1, 1)]
+    p = stay_probabilities(trials)
+    assert p == {"rewarded_common": 1.0, "unrewarded_rare": 0.0, "unrewarded_common": 1.0, "rewarded_rare": 1.0}
+
+
+def test_tabular_rejects_unknown_kind():
+    with pytest.raises(ValueError, match="kind"):
+        run_tabular(TwoStep(n_trials=2, seed=1), "hybrid")
