@@ -47,6 +47,14 @@ choice_follows_value : (rollout agents) fraction of the choices, among those who
 rollout_sim_ms_per_step, rollout_wall_s_per_decision : simulated ms of one rollout step and wall
     seconds of the rollouts of one decision.
 
+Status (default config, cython): the mechanism runs (rollouts frozen, the plan pools bias the
+choice: choice_follows_value_mb 0.75 / 1.0 on seeds 4 / 5), but the revaluation claim is NOT met:
+revaluation_index_mb 0.2 / 0.4 on seeds 4 / 5 (target > 0.5), mf 0.0 / 0.0. Causes measured on seeds
+1-2: the CA1 prediction names the common destination on only 41-74 % of rollout steps (the two
+actions of state 0 evoke overlapping CA3 codes), and the CA1 -> vs values saturate or fail to swap
+(fixed-baseline three-factor rule, no critic). Seeds 6-13 were not run (~28 min per seed on the
+shared 2-core VM).
+
 References
 ----------
 Daw ND, Gershman SJ, Seymour B, Dayan P, Dolan RJ (2011) Neuron 69:1204-1215 (two-step task).
