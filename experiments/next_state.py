@@ -112,7 +112,7 @@ from brain.config import ConfigError
 from brain.trials.engine import Session
 from brain.trials.specs import PhaseSpec, ReadoutSpec, SessionSpec, check_phases
 from brain.trials.tasks import Presentation
-from brain.trials.windows import cell_drive, random_patterns
+from brain.trials.windows import cell_drive, random_patterns, state_scores
 from plasticity.params import (check_nonneg, check_nonneg_int, check_positive, check_positive_int,
                                check_probability, quantity)
 from regions.base import derive_seed
@@ -222,9 +222,7 @@ def run(ctx) -> dict[str, float]:
         return out
 
     def scores(counts, cue_cells):
-        """Per candidate state: the fraction of its cells outside the cue that fire in CA1."""
-        own = states & ~cue_cells
-        return (own & (counts > 0)).sum(1) / np.maximum(own.sum(1), 1)
+        return state_scores(states, counts, cue_cells)
 
     # 2. prediction of every deterministic pair
     cues = [cue(states[s], a) for s, a in pairs for _ in range(p.n_cue)]

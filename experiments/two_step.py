@@ -138,6 +138,10 @@ class Params:
             raise ParamError("choice_from", "must be shorter than t_choice")
 
 
+def _seconds(q) -> float:
+    return float(q / second)
+
+
 class _Agent:
     """One agent's brain, stimuli, readouts and the loop of its three blocks."""
 
@@ -176,7 +180,7 @@ class _Agent:
     def trial(self, block: str, row: dict, outcome=None) -> None:
         """One stage-1 trial as one run: rollouts (mb, hybrid), the choice, and, when ``outcome``
         (a function of the choice -> (state reached, paid) or None) is given, the experience."""
-        p, tl, sec = self.p, self.timeline, lambda q: float(q / second)  # noqa: E731
+        p, tl, sec = self.p, self.timeline, _seconds
         t, results = 0.0, []
         t0 = row["t_start"] = float(self.brain.network.t / second)
         self.plan.reset_activity()
@@ -220,7 +224,7 @@ class _Agent:
     def experience(self, t: float, state: int | None, reached: int, paid: bool, action: int | None = None) -> None:
         """From offset ``t``: EC shows (state + action) then the state reached; reward dopamine in
         the outcome if paid."""
-        p, tl, sec = self.p, self.timeline, lambda q: float(q / second)  # noqa: E731
+        p, tl, sec = self.p, self.timeline, _seconds
         if state is not None:
             tl.at(t, lambda: self.ec.set((self.states[state] | self.actions[action]).astype(float)))
             t += sec(p.t_sa)

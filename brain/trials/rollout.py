@@ -34,6 +34,7 @@ import numpy as np
 from brian2 import second
 
 from brain.trials.timeline import Timeline
+from brain.trials.windows import state_scores
 
 
 @dataclass
@@ -72,11 +73,6 @@ class Imagination:
         self.states, self.actions = np.asarray(states, bool), np.asarray(actions, bool)
         self.t_cue, self.t_pred, self.t_lag = t_cue, t_pred, t_lag
         self.timeline = timeline if timeline is not None else Timeline(brain, grid, name="imagination")
-
-    def scores(self, counts: np.ndarray, cue: np.ndarray) -> np.ndarray:
-        """Per candidate state: the fraction of its EC cells outside the cue that fired in CA1."""
-        own = self.states & ~cue
-        return (own & (counts > 0)).sum(1) / np.maximum(own.sum(1), 1)
 
     def rollout(self, state: int, actions, pool: int | None = None) -> RolloutResult:
         """Imagine ``actions`` (one per step) from ``state`` now, in one ``run()``; the value of every
@@ -121,7 +117,7 @@ class Imagination:
         def read(k):
             if self.plan is not None:
                 self.plan.open_gate(None)
-            sc = self.scores(self.ca1.window(), ctx["cue"])
+            sc = state_scores(self.states, self.ca1.window(), ctx["cue"])
             sc[ctx["s"]] = -1.0                  # the prediction is a state other than the current one
             s = ctx["s"] = int(np.argmax(sc))
             res.states.append(s)

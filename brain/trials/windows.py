@@ -9,6 +9,7 @@ window (``keep: spikes``).
 - :func:`cell_drive`: a stimulus of one Poisson source per cell of a port (a pattern is a level
   per cell), for the trial engine;
 - :func:`random_patterns`: binary patterns with a fixed number of active cells;
+- :func:`state_scores`: the CA1 score of each candidate state (cells outside the cue that fired);
 - :func:`bins`: a duration as a whole number of schedule bins;
 - :func:`state_onsets`: per pattern, whether it was reached and its median first-spike time;
 - :func:`stdp_hippocampus`: the run's Brain with its hippocampus checked to use the ``stdp`` rule.
@@ -25,7 +26,7 @@ import numpy as np
 from brain.config import ConfigError
 from brain.trials.specs import StimulusSpec
 
-__all__ = ["bins", "cell_drive", "random_patterns", "state_onsets", "stdp_hippocampus"]
+__all__ = ["bins", "cell_drive", "random_patterns", "state_onsets", "state_scores", "stdp_hippocampus"]
 
 
 def cell_drive(port: str, n_cells: int, weight, rate) -> StimulusSpec:
@@ -40,6 +41,13 @@ def random_patterns(n_patterns: int, n: int, m: int, rng) -> np.ndarray:
     for k in range(n_patterns):
         pats[k, rng.choice(n, m, replace=False)] = True
     return pats
+
+
+def state_scores(states: np.ndarray, counts: np.ndarray, cue: np.ndarray) -> np.ndarray:
+    """Per candidate state (rows of ``states``): the fraction of its cells outside ``cue`` that fired
+    (``counts`` > 0): the CA1 readout of a predicted state in EC coordinates."""
+    own = states & ~cue
+    return (own & (counts > 0)).sum(1) / np.maximum(own.sum(1), 1)
 
 
 def bins(q, bin_dt) -> int:
