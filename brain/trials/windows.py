@@ -43,6 +43,21 @@ def random_patterns(n_patterns: int, n: int, m: int, rng) -> np.ndarray:
     return pats
 
 
+def disjoint_patterns(sizes, n: int, rng) -> list[np.ndarray]:
+    """Boolean patterns over ``n`` cells with ``sizes[k]`` active cells each and no cell shared
+    between two patterns (orthogonal stimuli; drawn from ``rng``)."""
+    if sum(sizes) > n:
+        raise ValueError(f"disjoint patterns need {sum(sizes)} cells, only {n} exist")
+    order = rng.permutation(n)
+    pats, start = [], 0
+    for m in sizes:
+        pat = np.zeros(n, dtype=bool)
+        pat[order[start:start + m]] = True
+        pats.append(pat)
+        start += m
+    return pats
+
+
 def state_scores(states: np.ndarray, counts: np.ndarray, cue: np.ndarray) -> np.ndarray:
     """Per candidate state (rows of ``states``): the fraction of its cells outside ``cue`` that fired
     (``counts`` > 0): the CA1 readout of a predicted state in EC coordinates."""
