@@ -178,11 +178,12 @@ class _Agent:
         n_ec = len(self.hc.groups["ec"])
         pat = np.random.default_rng(derive_seed(ctx.seed, "two_step_patterns"))
         m_s, m_a = max(1, round(p.ec_coding * n_ec)), max(1, round(p.action_coding * n_ec))
-        if 3 * m_s + 2 * m_a > n_ec:
+        try:
+            pats = disjoint_patterns([m_s] * 3 + [m_a] * 2, n_ec, pat)   # orthogonal stimuli
+        except ValueError:
             raise ConfigError(f"experiment.action_coding: 3 states and 2 actions of {m_s} and {m_a} cells "
-                              f"do not fit disjointly in {n_ec} EC cells")
-        pats = disjoint_patterns([m_s] * 3 + [m_a] * 2, n_ec, pat)   # orthogonal stimuli
-        self.states, self.actions = np.array(pats[:3]), np.array(pats[3:])
+                              f"do not fit disjointly in {n_ec} EC cells") from None
+        self.states, self.actions = pats[:3], pats[3:]
         self.ec = Stimulus("ec", cell_drive(f"{p.hippocampus}.ec", n_ec, p.w_drive, p.rate_ec), b, n_ec)
         self.cue = Stimulus("cue", StimulusSpec(port="cue.out"), b, 1)
         self.reward = Stimulus("reward", StimulusSpec(port="reward.out", rate=p.rate_reward), b, 1)
@@ -197,6 +198,10 @@ class _Agent:
         self.steps, self.wall = [], []
         self.model_fixed = False
 
+    def now(self) -> float:
+        """The network's time (s)."""
+        return float(self.brain.network.t / second)
+
     def fix_model(self) -> None:
         """Stop the world model's learning (hippocampal plasticity off) while it keeps perceiving in
         encoding mode (ACh high, as when it learned). Reapplied after every rollout, because
@@ -210,7 +215,7 @@ class _Agent:
         (a function of the choice -> (state reached, paid) or None) is given, the experience."""
         p, tl, sec = self.p, self.timeline, _seconds
         t, results = 0.0, []
-        t0 = row["t_start"] = float(self.brain.network.t / second)
+        t0 = row["t_start"] = self.now()
         self.plan.reset_activity()
         if self.agent != "mf":
             for a in self.rng.permutation(2):
@@ -222,11 +227,11 @@ class _Agent:
         row["t_choice"] = t0 + t_choice
         tl.at(t_choice, self.fix_model)
         tl.at(t_choice, self.cue.on)
-        tl.at(t_choice + sec(p.choice_from), lambda: self.choice.mark(float(self.brain.network.t / second)))
+        tl.at(t_choice + sec(p.choice_from), lambda: self.choice.mark(self.now()))
         t_read = t_choice + sec(p.t_choice)
 
         def read():
-            rates = self.choice.rates(float(self.brain.network.t / second))
+            rates = self.choice.rates(self.now())
             self.cue.off()
             choice = self.choice.winner(rates)
             row.update(block=block, choice=-1 if choice is None else choice, rate0_hz=float(rates[0]),
@@ -260,10 +265,9 @@ class _Agent:
             tl.at(t, lambda: self.ec.set((self.states[state] | self.actions[action]).astype(float)))
             t += sec(p.t_sa)
         tl.at(t, lambda: self.ec.set(self.states[reached].astype(float)))
-        now = lambda: float(self.brain.network.t / second)  # noqa: E731
         if row is not None:
-            tl.at(t + sec(p.t_lag), lambda: self.value.mark(now()))
-            tl.at(t + sec(p.t_next), lambda: row.update(value_seen_hz=float(self.value.rates(now())[0])))
+            tl.at(t + sec(p.t_lag), lambda: self.value.mark(self.now()))
+            tl.at(t + sec(p.t_next), lambda: row.update(value_seen_hz=float(self.value.rates(self.now())[0])))
         t += sec(p.t_next)
         if paid:
             tl.at(t, self.reward.on)

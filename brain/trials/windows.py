@@ -43,17 +43,16 @@ def random_patterns(n_patterns: int, n: int, m: int, rng) -> np.ndarray:
     return pats
 
 
-def disjoint_patterns(sizes, n: int, rng) -> list[np.ndarray]:
-    """Boolean patterns over ``n`` cells with ``sizes[k]`` active cells each and no cell shared
+def disjoint_patterns(sizes, n: int, rng) -> np.ndarray:
+    """``len(sizes)`` x ``n`` boolean patterns with ``sizes[k]`` active cells each and no cell shared
     between two patterns (orthogonal stimuli; drawn from ``rng``)."""
     if sum(sizes) > n:
         raise ValueError(f"disjoint patterns need {sum(sizes)} cells, only {n} exist")
     order = rng.permutation(n)
-    pats, start = [], 0
-    for m in sizes:
-        pat = np.zeros(n, dtype=bool)
-        pat[order[start:start + m]] = True
-        pats.append(pat)
+    pats = np.zeros((len(sizes), n), dtype=bool)
+    start = 0
+    for k, m in enumerate(sizes):
+        pats[k, order[start:start + m]] = True
         start += m
     return pats
 
