@@ -77,8 +77,9 @@ class Brain:
         self.checkpointer = None                  # set by the runner: brain.checkpoint.Checkpointer
         self.t_run = 0.0
         self._frozen = False                      # gates off through set_plastic(False)
+        self._gates = None                        # the gates to set back at set_plastic(True)
         self._snapshot: _Snapshot | None = None   # learning state at the freeze (runtime backends)
-        self._stored: dict[str, tuple[bool, _Snapshot | None]] = {}
+        self._stored: dict[str, tuple] = {}          # name -> (frozen, snapshot, gates)
 
     # -- building --------------------------------------------------------------------------
     def _monitors(self) -> dict[str, SpikeMonitor]:
@@ -144,18 +145,18 @@ class Brain:
     def store(self, name: str = "default") -> None:
         """Store the network's state (and whether learning is frozen, with its snapshot)."""
         self.network.store(name)
-        self._stored[name] = (self._frozen, self._snapshot)
+        self._stored[name] = (self._frozen, self._snapshot, self._gates)
 
     def restore(self, name: str = "default", reseed: int | None = None) -> None:
         """Restore a stored state; ``reseed`` re-seeds the random generator (to repeat a run exactly).
 
         The gates are part of the network's state; a freeze pending at :meth:`store` comes back
-        with it (its snapshot too), one taken after the store is dropped.
+        with it (its snapshot and the gates to set back too), one taken after the store is dropped.
         """
         self.network.restore(name)
         if self.guard is not None:
             self.guard.reset()
-        self._frozen, self._snapshot = self._stored.get(name, (False, None))
+        self._frozen, self._snapshot, self._gates = self._stored.get(name, (False, None, None))
         if reseed is not None:
             brian_seed(reseed)
 
@@ -204,8 +205,12 @@ class Brain:
           ``t_last``) are instead shifted forward by the frozen duration, so that traces do not
           decay over the excised interval either; accumulated durations (``tonic_time``,
           integrated) are restored unshifted.
+        - The gates themselves are restored too: ``set_plastic(True)`` sets every region's gates
+          and mode variables (:meth:`Region.gate_state`: e.g. the hippocampus's ACh level) and
+          every projection's gate back to what they were at ``set_plastic(False)``, so a region
+          whose learning was switched off on its own stays off after a freeze.
         - Idempotent: a second ``set_plastic(False)`` keeps the first snapshot; ``set_plastic(True)``
-          without a snapshot only opens the gates.
+          without a snapshot only opens the gates (all of them when nothing was frozen).
 
         Exactness: three-factor rules keep ``c`` referenced to their last update tick
         (``plasticity.three_factor``), and every periodic rule update runs on a fixed grid of
@@ -222,23 +227,41 @@ class Brain:
         build, so freezing there needs ``gate_only=True``.
         """
         if not on:
-            if not self._frozen and not gate_only:
-                if self.backend.standalone:
-                    raise RuntimeError(
-                        "set_plastic(False): freezing learning snapshots the learning state, which "
-                        "cpp_standalone cannot read before its build; use a runtime backend (numpy, "
-                        "cython) or set_plastic(False, gate_only=True) to stop weight changes only")
-                self._snapshot = self._take_snapshot()
+            if not self._frozen:
+                if not gate_only:
+                    if self.backend.standalone:
+                        raise RuntimeError(
+                            "set_plastic(False): freezing learning snapshots the learning state, which "
+                            "cpp_standalone cannot read before its build; use a runtime backend (numpy, "
+                            "cython) or set_plastic(False, gate_only=True) to stop weight changes only")
+                    self._snapshot = self._take_snapshot()
+                if not self.backend.standalone:
+                    self._gates = self._gate_state()
             self._frozen = True
         else:
             if self._snapshot is not None:
                 self._restore_snapshot(self._snapshot)
             self._snapshot = None
             self._frozen = False
+            if self._gates is not None:
+                gates, self._gates = self._gates, None
+                self._restore_gates(gates)
+                return
         for region in self.regions.values():
             region.set_plastic(on)
         for syn in self.projections.values():
             syn.plastic = 1.0 if on else 0.0
+
+    def _gate_state(self) -> tuple[dict, dict]:
+        return ({name: region.gate_state() for name, region in self.regions.items()},
+                {name: np.array(syn.plastic[:], copy=True) for name, syn in self.projections.items()})
+
+    def _restore_gates(self, gates: tuple[dict, dict]) -> None:
+        regions, projections = gates
+        for name, state in regions.items():
+            self.regions[name].restore_gates(state)
+        for name, value in projections.items():
+            self.projections[name].plastic = value
 
     @contextlib.contextmanager
     def frozen(self) -> Iterator[Brain]:

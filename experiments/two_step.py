@@ -196,7 +196,6 @@ class _Agent:
                                    timeline=self.timeline)
         self.rows = ctx.trials
         self.steps, self.wall = [], []
-        self.model_fixed = False
 
     def now(self) -> float:
         """The network's time (s)."""
@@ -204,11 +203,10 @@ class _Agent:
 
     def fix_model(self) -> None:
         """Stop the world model's learning (hippocampal plasticity off) while it keeps perceiving in
-        encoding mode (ACh high, as when it learned). Reapplied after every rollout, because
-        unfreezing the brain reopens every region's plasticity."""
-        if self.model_fixed:
-            self.hc.set_plastic(False)
-            self.hc.set_ach(1.0)
+        encoding mode (ACh high, as when it learned). Rollouts keep it so: unfreezing the brain sets
+        every gate back to its state before the freeze."""
+        self.hc.set_plastic(False)
+        self.hc.set_ach(1.0)
 
     def trial(self, block: str, row: dict, outcome=None) -> None:
         """One stage-1 trial as one run: rollouts (mb, hybrid), the choice, and, when ``outcome``
@@ -225,7 +223,6 @@ class _Agent:
                 t = self.imagine.schedule(tl, t, 0, [a], int(a), res)
         t_choice = t
         row["t_choice"] = t0 + t_choice
-        tl.at(t_choice, self.fix_model)
         tl.at(t_choice, self.cue.on)
         tl.at(t_choice + sec(p.choice_from), lambda: self.choice.mark(self.now()))
         t_read = t_choice + sec(p.t_choice)
@@ -295,8 +292,8 @@ class _Agent:
                    "reward": float(paid)}
             out.append(row)
             self.rows.append(row)
-        self.model_fixed = p.model_learning == "forced"
-        self.fix_model()
+        if p.model_learning == "forced":
+            self.fix_model()
         for t in range(p.n_train):
             row = {"agent": self.agent, "trial": t}
             self.trial("train", row, outcome)

@@ -8,12 +8,23 @@ is the classical rate rule:
 rule          spike-based update                           mean drift (rates ``r_pre, r_post``)
 ============  ===========================================  ====================================
 hebbian       at post spike: ``Δw = eta x``                ``eta tau r_pre r_post``
+              (+ ``pre_ltd``: at pre spike ``Δw = -d w``)  ``eta tau r_pre r_post - d r_pre w``
 anti_hebbian  at post spike: ``Δw = -eta x``               ``-eta tau r_pre r_post``
 oja           at post spike: ``Δw = eta (x - alpha y w)``  ``eta tau (r_pre r_post - alpha r_post² w)``
 bcm           at pre spike: ``Δw = eta (ν/ν0)(ν - θ)/ν0``  ``eta r_pre ν (ν - θ) / ν0²``, θ = <ν²>/ν0
 ============  ===========================================  ====================================
 
 Hebbian, anti-Hebbian and Oja keep their traces in the synapse (event-driven, O(1) per spike).
+``pre_ltd`` (``d``) adds presynaptically gated depression to the Hebbian rule: each presynaptic
+spike scales ``w`` by ``1 - d``. The weight then settles where potentiation balances it,
+``w* = (eta / d) x̄``, with ``x̄`` the summed trace ``x`` at the postsynaptic spikes per
+presynaptic spike (``tau r_post`` for uncorrelated trains): it measures how reliably the
+postsynaptic cell follows the presynaptic one, ``P(post | pre)``, not how often the pair fired.
+This is a spiking form of Grossberg's (1968) presynaptically gated outstar rule (``Δw = eps x_pre
+(z_post - w)``, whose weight learns the expected postsynaptic activity given the presynaptic
+cell), built from a pre-only term like the ``w_in`` rate term of Kempter et al. (1999). Without it the Hebbian weight counts
+co-activations, so a pathway used more often grows stronger whatever its reliability.
+
 BCM reads the postsynaptic rate ``nu`` and its slow second moment ``nu_sq`` from the neuron
 (:data:`BCM_POST`): the sliding threshold ``θ = nu_sq / ν0`` is one value per neuron, and the
 rule costs O(1) per presynaptic spike with no synaptic state besides ``w``. With two inputs of
@@ -28,6 +39,8 @@ Földiák P (1990) Biol Cybern 64:165-170 (anti-Hebbian decorrelation).
 Bienenstock EL, Cooper LN, Munro PW (1982) J Neurosci 2:32-48.
 Intrator N, Cooper LN (1992) Neural Netw 5:3-17 (θ = E[y²]).
 Gerstner W, Kistler WM (2002) Biol Cybern 87:404-415 (spike-based Hebbian learning).
+Grossberg S (1968) Proc Natl Acad Sci USA 59:368-372 (outstar: presynaptically gated learning).
+Kempter R, Gerstner W, van Hemmen JL (1999) Phys Rev E 59:4498-4514 (rate terms w_in, w_out).
 """
 from __future__ import annotations
 
@@ -38,7 +51,7 @@ from brian2 import Hz, Quantity, ms, second
 from plasticity import weights
 from plasticity.base import PostSide, RuleSpec
 from plasticity.homeostasis import RATE_POST
-from plasticity.params import check_nonneg, check_positive, quantity
+from plasticity.params import ParamError, check_nonneg, check_positive, quantity
 from plasticity.weights import WeightParams
 
 #: Neuron side of BCM: rate trace ``nu`` (Hz) and its slow second moment ``nu_sq`` (Hz²).
@@ -56,11 +69,14 @@ class HebbianParams(WeightParams):
 
     eta: float = 0.001                      # step per post spike per unit trace (illustrative)
     tau_pre: Quantity = quantity(20 * ms)   # presynaptic activity trace (STDP time scale, Bi & Poo 1998)
+    pre_ltd: float = 0.0                    # each pre spike scales w by 1 - pre_ltd (0: off; Levy 1996)
 
     def __post_init__(self):
         super().__post_init__()
         check_nonneg(self, "eta")
         check_positive(self, "tau_pre")
+        if not 0.0 <= self.pre_ltd < 1.0:
+            raise ParamError("pre_ltd", f"must be in [0, 1), got {self.pre_ltd}")
 
 
 @dataclass(frozen=True)
@@ -91,15 +107,19 @@ class BCMParams(WeightParams):
 
 def _hebbian(p: HebbianParams, sign: str, name: str) -> RuleSpec:
     decay = weights.lazy_decay(p, "heb")
-    on_pre = "\n".join(filter(None, [decay, "apre += 1"]))
+    pre_ltd = weights.update(p, "heb", "-heb_pre_ltd * w") if p.pre_ltd > 0 else ""
+    on_pre = "\n".join(filter(None, [decay, "apre += 1", pre_ltd]))
     on_post = "\n".join(filter(None, [decay, weights.update(p, "heb", f"{sign}heb_eta * apre")]))
     ns = {"heb_eta": p.eta, "heb_tau_pre": p.tau_pre, **weights.namespace(p, "heb")}
+    if p.pre_ltd > 0:
+        ns["heb_pre_ltd"] = p.pre_ltd
     return RuleSpec(name=name, model=weights.model(p) + "\ndapre/dt = -apre / heb_tau_pre : 1 (event-driven)",
                     on_pre=on_pre, on_post=on_post, namespace=ns, recordables=("apre",))
 
 
 def hebbian(p: HebbianParams) -> RuleSpec:
-    """Hebbian: each postsynaptic spike adds ``eta * x_pre``."""
+    """Hebbian: each postsynaptic spike adds ``eta * x_pre`` (each presynaptic one scales ``w`` by
+    ``1 - pre_ltd``)."""
     return _hebbian(p, "", "hebbian")
 
 

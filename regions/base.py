@@ -186,6 +186,20 @@ class Region:
             if is_plastic(syn):
                 syn.plastic = 1.0 if on else 0.0
 
+    def gate_state(self) -> dict[str, dict[str, np.ndarray]]:
+        """Copies of the gate (``plastic``) and the mode variables (:attr:`mode_vars`) of every
+        plastic internal synapse, which :meth:`restore_gates` sets back (``Brain.set_plastic`` does
+        at unfreezing, so a region switched off on its own stays off after a freeze)."""
+        return {key: {v: np.array(syn.variables[v].get_value(), copy=True)
+                      for v in ("plastic", *self.mode_vars) if v in syn.variables}
+                for key, syn in self.synapses.items() if is_plastic(syn)}
+
+    def restore_gates(self, state: dict[str, dict[str, np.ndarray]]) -> None:
+        """Set back what :meth:`gate_state` returned."""
+        for key, values in state.items():
+            for var, value in values.items():
+                self.synapses[key].variables[var].set_value(value)
+
     def learning_state(self) -> dict[Any, tuple[str, ...]]:
         """``{Brian2 object: variable names}``: everything learning remembers, besides the gates.
 

@@ -148,6 +148,8 @@ class HippocampusParams:
     p_sc: float = 0.3
     w_sc: object = quantity(1.0 * nS)
     sc_eta: float = 1.0
+    sc_pre_ltd: float = 0.0                     # > 0: each CA3 spike scales its Schaffer weights by 1 - sc_pre_ltd,
+                                                # so a link learns P(CA1 cell | CA3 cell), not a count (outstar)
     w_ec_ca1: object = quantity(8.0 * nS)       # topographic teacher (one EC cell -> one CA1 cell)
     p_ca1_ei: float = 0.3
     w_ca1_ei: object = quantity(1.0 * nS)
@@ -165,7 +167,7 @@ class HippocampusParams:
         check_positive_int(self, "n_ec", "n_dg", "n_dg_inh", "n_ca3", "n_ca3_inh", "n_ca1", "n_ca1_inh",
                            "k_mf", "n_bg")
         check_probability(self, "p_ec_dg", "p_dg_ei", "p_dg_ie", "p_ec_ca3", "p_rec", "p_ca3_ei",
-                          "p_ca3_ie", "p_sc", "p_ca1_ei", "p_ca1_ie", "ach_suppression")
+                          "p_ca3_ie", "p_sc", "p_ca1_ei", "p_ca1_ie", "ach_suppression", "sc_pre_ltd")
         check_nonneg(self, "w_ec_dg", "w_dg_ei", "w_dg_ie", "w_mf", "w_ec_ca3", "w_rec", "rec_delay",
                      "rec_eta", "rec_a_minus_ratio", "w_ca3_ei", "w_ca3_ie", "inh_delay", "w_sc",
                      "sc_eta", "w_ec_ca1", "w_ca1_ei", "w_ca1_ie", "rate_bg", "w_bg", "energy_gamma")
@@ -236,7 +238,7 @@ class Hippocampus(Region):
                                      G["ca3"], G["ca3"], p.w_rec, p.ach_suppression,
                                      self.object_name("rec"), delay=p.rec_delay)
         connect(rec, *random_pairs(p.n_ca3, p.n_ca3, p.p_rec, self.rng, autapses=False))
-        sc = gated_plastic_synapses(rule_spec("hebbian", p.sc_eta, p.rec_tau), G["ca3"], G["ca1"], p.w_sc,
+        sc = gated_plastic_synapses(rule_spec("hebbian", p.sc_eta, p.rec_tau, pre_ltd=p.sc_pre_ltd), G["ca3"], G["ca1"], p.w_sc,
                                     p.ach_suppression, self.object_name("sc"), delay=p.rec_delay)
         connect(sc, *random_pairs(p.n_ca3, p.n_ca1, p.p_sc, self.rng))
         for key, syn in (("rec", rec), ("sc", sc)):

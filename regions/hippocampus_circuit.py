@@ -45,16 +45,17 @@ from plasticity.stdp import STDPParams, stdp
 RULE_NAMES = ("hebbian", "stdp")
 
 
-def rule_spec(rule: str, eta: float, tau, a_minus_ratio: float = 1.05, w_max: float = 1.0):
+def rule_spec(rule: str, eta: float, tau, a_minus_ratio: float = 1.05, w_max: float = 1.0, pre_ltd: float = 0.0):
     """The plasticity rule of a hippocampal pathway (a :class:`plasticity.base.RuleSpec`).
 
     ``hebbian``: at each postsynaptic spike ``Δw = eta * x_pre`` (symmetric in expectation for
-    co-active cells: the spike-based counterpart of the clipped Willshaw rule).
+    co-active cells: the spike-based counterpart of the clipped Willshaw rule); with ``pre_ltd``
+    each presynaptic spike also scales ``w`` by ``1 - pre_ltd`` (w -> P(post | pre)).
     ``stdp``: additive pair STDP with ``A+ = eta``, ``A- = a_minus_ratio * eta`` (Song et al.
     2000), which potentiates ``i -> j`` when ``i`` fires before ``j`` (sequence links).
     """
     if rule == "hebbian":
-        return hebbian(HebbianParams(eta=eta, tau_pre=tau, w_max=w_max))
+        return hebbian(HebbianParams(eta=eta, tau_pre=tau, w_max=w_max, pre_ltd=pre_ltd))
     if rule == "stdp":
         return stdp(STDPParams(A_plus=eta, A_minus=a_minus_ratio * eta, tau_plus=tau, tau_minus=tau,
                                w_max=w_max))

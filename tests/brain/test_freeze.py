@@ -246,6 +246,24 @@ def test_frozen_context_restores_on_exception_and_nests():
     b.set_plastic(True)
 
 
+def test_unfreezing_sets_each_gate_back_to_its_state_before_the_freeze():
+    """A region switched off on its own (the hippocampus: plasticity off, ACh still high) and a
+    static-by-hand projection stay as they were after a freeze; the freeze itself closes both."""
+    b = _brain(dopamine=False, hippocampus=True)
+    hc, d2 = b.regions["hippocampus"], b.projections["cue->striatum:d2"]
+    hc.set_plastic(False)
+    hc.set_ach(1.0)
+    d2.plastic = 0.0
+    with b.frozen():
+        assert hc.synapses["sc"].ach[:] == 0 and b.projections["cue->striatum:d1"].plastic[:] == 0
+        b.run(10 * ms)
+    for key in ("rec", "sc"):
+        assert hc.synapses[key].plastic[:] == 0 and hc.synapses[key].ach[:] == 1
+    assert d2.plastic[:] == 0 and b.projections["cue->striatum:d1"].plastic[:] == 1
+    b.set_plastic(True)                               # nothing frozen: every gate opens
+    assert hc.synapses["sc"].plastic[:] == 1 and d2.plastic[:] == 1
+
+
 def test_store_restore_carries_the_freeze():
     b = _brain(dopamine=False)
     _drive(b, cue=0.5)

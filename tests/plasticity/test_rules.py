@@ -210,6 +210,29 @@ def test_hebbian_and_anti_hebbian(make_rig):
     assert dw == pytest.approx(-0.01 * e(5), rel=1e-9)
 
 
+def test_hebbian_pre_ltd_scales_w_at_each_pre_spike(make_rig):
+    p = HebbianParams(eta=0.01, pre_ltd=0.1)
+    w = make_rig(hebbian(p), [[10 * ms]], [[15 * ms]], 30 * ms).run()[0]
+    assert w == pytest.approx(0.5 * 0.9 + 0.01 * e(5), rel=1e-9)
+
+
+def test_hebbian_pre_ltd_learns_reliability_not_count(make_rig):
+    """Pre cells followed by their post cell on 80 % / 40 % / 40 % of 30 / 30 / 60 spikes: with
+    pre_ltd the weight tracks P(post | pre) (equal for the last two); without it, the pair count."""
+    period, lag = 20 * ms, 5 * ms
+    n = [30, 30, 60]
+    follow = [lambda k: k % 5 != 0, lambda k: k % 5 < 2, lambda k: k % 5 < 2]
+    pre = [[(10 * ms + k * period) for k in range(m)] for m in n]
+    post = [[(10 * ms + k * period + lag) for k in range(m) if f(k)] for m, f in zip(n, follow)]
+    dur = 10 * ms + max(n) * period
+    d, eta = 0.25, 0.01
+    w = make_rig(hebbian(HebbianParams(eta=eta, pre_ltd=d, w_max=10.0)), pre, post, dur, w0=0.0).run()
+    assert w[2] == pytest.approx(w[1], rel=1e-3)
+    assert w[0] > 2 * w[1]
+    plain = make_rig(hebbian(HebbianParams(eta=eta, w_max=10.0)), pre, post, dur, w0=0.0).run()
+    assert plain[2] == pytest.approx(2 * plain[1], rel=0.05)      # the count (traces carry over)
+
+
 def test_oja_normalising_term(make_rig):
     p = OjaParams(eta=0.05, alpha=1.0)
     w = make_rig(oja(p), [[10 * ms]], [[15 * ms, 25 * ms]], 40 * ms, w0=0.5).run()[0]
