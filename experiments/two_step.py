@@ -51,6 +51,12 @@ value_seen_better_hz / value_seen_worse_hz : (every agent) the value population'
     the state that pays after revaluation / the other: what the values learned.
 rollout_sim_ms_per_step, rollout_wall_s_per_decision : simulated ms of one rollout step and wall
     seconds of the rollouts of one decision.
+stay_rewarded_common ... stay_unrewarded_rare, reward_effect, transition_effect, interaction :
+    (every agent) the stay analysis of Daw et al. (2011) over the training trials with a choice:
+    P(same stage-1 choice as in the previous trial) per (reward, transition) of that trial, and
+    the logistic-regression coefficients of stay on reward, transition (common = +1) and their
+    product (:mod:`brain.trials.stay`). With the default 24 training trials and deterministic
+    rewards these are indicative only; the issue's analysis needs >= 200 (``n_train``).
 
 Status (default config, cython, mb agent, seeds 4-13; ~270 s wall per seed on the 2-core VM):
 the mechanism runs (rollouts frozen, the plan pools bias the choice: choice_follows_value_mb
@@ -87,6 +93,7 @@ from brain.config import ConfigError
 from brain.trials.readout import Readout
 from brain.trials.rollout import Imagination, RolloutResult
 from brain.trials.specs import ReadoutSpec, StimulusSpec
+from brain.trials.stay import stay_probabilities, stay_regression
 from brain.trials.stimulus import Stimulus
 from brain.trials.timeline import Timeline
 from brain.trials.windows import cell_drive, disjoint_patterns
@@ -104,9 +111,9 @@ class Params:
     hippocampus: str = "hippocampus"
     plan: str = "plan"
     mf_projections: tuple = ("cue->striatum:d1", "cue->striatum:d2")   # static in the mb agent
-    n_forced: int = 10                       # instructed trials first (half per action): no choice
-    model_learning: str = "always"           # "forced": the world model learns in the instructed trials
-                                             # only (a transition model trained beforehand)
+    n_forced: int = 40                       # instructed trials first (half per action): no choice
+    model_learning: str = "forced"           # the world model learns in the instructed trials only (a
+                                             # transition model trained beforehand); "always": also later
     n_train: int = 24
     n_reval: int = 24
     n_test: int = 20                         # the issue's test block: 20 frozen stage-1 choices
@@ -333,6 +340,12 @@ def _metrics(rows: list[dict], p: Params, better_first: int, agent: str) -> dict
          "train_accuracy": pick(last, good_before),
          "test_choice_better": pick(test, good_after),
          "no_choice_rate": float(np.mean([r["choice"] < 0 for r in made]))}
+    made_train = [r for r in train if r["choice"] >= 0 and "reached" in r]
+    if len(made_train) >= 3:        # the Daw et al. (2011) stay analysis over the training trials
+        seq = [(r["choice"], int(r["reached"] == 1 + r["choice"]), int(r["reward"] > 0)) for r in made_train]
+        m.update({f"stay_{k}": v for k, v in stay_probabilities(seq).items()})
+        reg = stay_regression(seq)
+        m.update(reward_effect=reg["reward"], transition_effect=reg["transition"], interaction=reg["interaction"])
     reval = [r for r in rows if r["block"] == "revalue"]
     late = reval[len(reval) // 2:]
     for key, state in (("value_seen_better_hz", 3 - better_first), ("value_seen_worse_hz", better_first)):

@@ -6,6 +6,13 @@
     dw/dt = sign * eta * c * (da_post - baseline) a dip of dopamine below baseline depresses
                                                   (sign = da_sign: +1 D1-like, -1 D2-like)
 
+With ``A_pre`` > 0 each presynaptic spike also adds ``A_pre`` to ``c``: a presynaptic
+eligibility that needs no postsynaptic spike (with ``A_plus = A_minus = 0`` the rule is
+``dw/dt = eta x_pre (da - b)``, ``x_pre`` the presynaptic trace of time constant ``tau_c``: the
+critic's rule of Potjans, Diesmann & Morrison 2011, dopamine times presynaptic activity). A
+target that is silent can then still learn a value, and the credit goes to the inputs active
+just before the dopamine, in proportion to their activity, not to their pairings with the target.
+
 With ``baseline_tonic`` the baseline is ``baseline + da_tonic_post``, the target's mean of ``da``
 measured only in windows with neither cue nor outcome (:data:`DOPAMINE_TONIC_POST`): the
 three-factor term is then zero at tonic dopamine whatever the circuit's tonic rate, with no
@@ -55,6 +62,7 @@ References
 ----------
 Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (Fig. 1; code daspnet.m on ModelDB 84167).
 Potjans W, Morrison A, Diesmann M (2010) Front Comput Neurosci 4:141 (NEST dopamine synapse).
+Potjans W, Diesmann M, Morrison A (2011) PLoS Comput Biol 7:e1001133 (dopamine x presynaptic trace).
 Richfield EK, Penney JB, Young AB (1989) Neuroscience 30:767-777 (D2 affinity >> D1 affinity).
 Frank MJ (2005) J Cogn Neurosci 17:51-72 (D2 / NoGo learning from dopamine dips).
 Frémaux N, Gerstner W (2016) Front Neural Circuits 9:85 (three-factor rules review).
@@ -71,7 +79,7 @@ from brian2 import Hz, Quantity, ms, second
 
 from plasticity import weights
 from plasticity.base import PostSide, RuleSpec
-from plasticity.params import ParamError, check_positive, quantity
+from plasticity.params import ParamError, check_nonneg, check_positive, quantity
 from plasticity.stdp import STDPParams, pair_terms, trace_model
 
 #: Neuron-side dopamine concentration (dimensionless, relative units; Izhikevich 2007: 0.2 s).
@@ -116,6 +124,8 @@ class DopamineParams(STDPParams):
     baseline: float = 0.0                    # b (NEST stdp_dopamine_synapse); Izhikevich's tonic 0.002 is b = -0.002
     eta: Quantity = quantity(100 * Hz)       # Izhikevich code: s += DA * sd every 10 ms -> 1/(10 ms)
     update_dt: Quantity = quantity(10 * ms)  # weight integration period (Izhikevich code: 10 ms)
+    A_pre: float = 0.0                       # > 0: each pre spike adds A_pre to c (presynaptic eligibility;
+                                             # Potjans et al. 2011); 0: c from STDP pairings only
     da_sign: float = 1.0                     # +1: D1-like (bursts potentiate); -1: D2-like (dips
                                              # potentiate; Frank 2005; Shen et al. 2008 Science 321:848)
     da_max: float = 0.0                      # > 0: receptor saturation, da seen as min(da, da_max)
@@ -129,6 +139,7 @@ class DopamineParams(STDPParams):
     def __post_init__(self):
         super().__post_init__()
         check_positive(self, "tau_c", "tau_da", "eta", "update_dt")
+        check_nonneg(self, "A_pre")
         if self.da_max < 0:
             raise ParamError("da_max", f"must be >= 0 (0: no saturation), got {self.da_max}")
         if self.da_sign not in (1.0, -1.0):
@@ -154,13 +165,13 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),
                                        weights.update(p, "tf", dw)]))
     ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,
-          "tf_A_minus": p.A_minus, "tf_tau_c": p.tau_c, "tf_period": p.update_dt,
+          "tf_A_minus": p.A_minus, "tf_A_pre": p.A_pre, "tf_tau_c": p.tau_c, "tf_period": p.update_dt,
           "tf_baseline": p.baseline, "tf_sign": float(p.da_sign), "tf_da_max": float(p.da_max), "tf_c_step": math.exp(-h / tc),
           "tf_kd": float(p.eta) * tau_p * (1 - math.exp(-h / tau_p)),
           "tf_kb": float(p.eta) * tc * (1 - math.exp(-h / tc)),
           **weights.namespace(p, "tf", period=p.update_dt)}
     return RuleSpec(name=name, model=weights.model(p) + "\nc : 1\n" + trace_model("tf"),
-                    on_pre=f"{pre_bump}\nc += ({ltd}) * {ref}",
+                    on_pre=f"{pre_bump}\nc += ({ltd}{' + tf_A_pre' if p.A_pre > 0 else ''}) * {ref}",
                     on_post=f"{post_bump}\nc += ({ltp}) * {ref}",
                     namespace=ns, recordables=("c", "apre", "apost"), post_vars=post_vars,
                     regular=regular, regular_dt=p.update_dt)

@@ -110,6 +110,21 @@ def test_dopamine_reward_after_pairing_matches_integral(make_rig):
     assert dw == pytest.approx(expected, rel=1e-6)
 
 
+def test_presynaptic_eligibility_needs_no_postsynaptic_spike(make_rig):
+    """A_pre: a pre spike at 100 ms and no post spike; c = A_pre at 100 ms, dopamine D at 500 ms:
+    the same integral as a pairing with c = A_pre (and nothing without A_pre)."""
+    T, D = 1.5, 0.5
+    for a_pre in (0.0, 0.02):
+        p = DopamineParams(A_plus=0.0, A_minus=0.0, A_pre=a_pre)
+        r = make_rig(da_three_factor(p), [[100 * ms]], [[]], T * second, w0=0.25,
+                     dopamine=[499 * ms], da_weight=D, dt=1 * ms)
+        dw = r.run()[0] - 0.25
+        tp, tc = _tau_prime(p), float(p.tau_c)
+        expected = float(p.eta) * a_pre * math.exp(-0.4 / tc) * D * tp * (1 - math.exp(-(T - 0.5) / tp))
+        assert dw == pytest.approx(expected, rel=1e-6, abs=1e-12)
+    assert expected > 1e-3
+
+
 def test_dopamine_dip_below_baseline_depresses(make_rig):
     """da = 0 < baseline b: Δw = -eta b ∫ c dt, counted from the first tick after the pairing."""
     p = DopamineParams(baseline=0.2)
