@@ -208,7 +208,8 @@ class Brain:
         - The gates themselves are restored too: ``set_plastic(True)`` sets every region's gates
           and mode variables (:meth:`Region.gate_state`: e.g. the hippocampus's ACh level) and
           every projection's gate back to what they were at ``set_plastic(False)``, so a region
-          whose learning was switched off on its own stays off after a freeze.
+          whose learning was switched off on its own stays off after a freeze (runtime backends;
+          cpp_standalone cannot read the gates before its build, and ``set_plastic(True)`` opens them all).
         - Idempotent: a second ``set_plastic(False)`` keeps the first snapshot; ``set_plastic(True)``
           without a snapshot only opens the gates (all of them when nothing was frozen).
 
