@@ -24,8 +24,10 @@ synapses are static (no cached values); ``mf``: no rollouts, cue -> striatum lea
 
 Protocol per agent: ``n_forced`` instructed trials (the experiment picks the action, half each,
 and no choice is read: both actions' transitions are experienced, as in rodent protocols with
-forced trials; with ``model_learning`` "forced" the world model learns here only, a transition
-model trained beforehand, so that the agent's own choices do not skew it), ``n_train`` trials
+forced trials; with ``forced_transitions`` "balanced" each action's instructed trials hold the
+task's share of common transitions, shuffled; with ``model_learning`` "forced" the world model learns
+here only, a transition model trained beforehand, so that the agent's own choices do not skew it),
+``n_train`` trials
 (values and cached values learn; a no-choice trial shows no transition and pays nothing), then
 ``n_reval`` second-stage-only trials (EC shows state 1 or 2 and its new reward; the hippocampus's
 own plasticity is off: the world model is not touched; the cue is off, so no cached stage-1 value
@@ -96,8 +98,8 @@ from brain.trials.stay import stay_probabilities, stay_regression
 from brain.trials.stimulus import Stimulus
 from brain.trials.timeline import Timeline
 from brain.trials.windows import cell_drive, disjoint_patterns
-from plasticity.params import (ParamError, check_nonneg, check_nonneg_int, check_positive, check_positive_int,
-                               check_probability, quantity)
+from plasticity.params import (ParamError, check_choice, check_nonneg, check_nonneg_int, check_positive,
+                               check_positive_int, check_probability, quantity)
 from regions.base import derive_seed
 
 BACKENDS = ("numpy", "cython")     # closed loop: choices are read between run() calls
@@ -113,6 +115,8 @@ class Params:
     n_forced: int = 40                       # instructed trials first (half per action): no choice
     model_learning: str = "forced"           # the world model learns in the instructed trials only (a
                                              # transition model trained beforehand); "always": also later
+    forced_transitions: str = "balanced"     # each action's instructed trials hold round(p_common n) common
+                                             # transitions in a shuffled order; "drawn": each drawn anew
     n_train: int = 24
     n_reval: int = 24
     n_test: int = 20                         # the issue's test block: 20 frozen stage-1 choices
@@ -145,8 +149,8 @@ class Params:
         if not isinstance(self.agents, (list, tuple)) or not self.agents or any(a not in AGENTS for a in self.agents):
             got = list(self.agents) if isinstance(self.agents, tuple) else self.agents
             raise ParamError("agents", f"must be a list of {', '.join(AGENTS)}, got {got!r}")
-        if self.model_learning not in ("forced", "always"):
-            raise ParamError("model_learning", f"must be 'forced' or 'always', got {self.model_learning!r}")
+        check_choice(self, "model_learning", ("forced", "always"))
+        check_choice(self, "forced_transitions", ("balanced", "drawn"))
         check_positive_int(self, "n_train", "n_test", "n_window")
         check_nonneg_int(self, "n_reval", "n_forced")
         check_probability(self, "p_common", "p_high", "p_low", "ec_coding", "action_coding")
@@ -157,6 +161,19 @@ class Params:
             raise ParamError("n_window", f"must not exceed n_train ({self.n_train})")
         if float(self.choice_from) >= float(self.t_choice):
             raise ParamError("choice_from", "must be shorter than t_choice")
+
+
+def forced_common(actions, p_common: float, rng) -> np.ndarray:
+    """Which instructed trials take the common transition: for each action, ``round(p_common n)``
+    of its ``n`` trials, at shuffled places (a counterbalanced instruction block, so that every
+    seed's world model is trained on the task's transition statistics, not on a lucky or unlucky
+    draw: with 20 drawn trials per action, P(at most 12 common) = 0.23)."""
+    actions = np.asarray(actions)
+    common = np.zeros(actions.size, dtype=bool)
+    for a in np.unique(actions):
+        idx = np.flatnonzero(actions == a)
+        common[rng.permutation(idx)[:int(round(p_common * idx.size))]] = True
+    return common
 
 
 def _seconds(q) -> float:
@@ -290,8 +307,14 @@ class _Agent:
 
         self.timeline.run(float(p.t_iti / second))
         rest = float(p.t_rest / second)
-        for t, a in enumerate(rng.permutation(np.arange(p.n_forced) % 2)):
-            reached, paid = outcome(int(a))
+        actions = rng.permutation(np.arange(p.n_forced) % 2)
+        common = forced_common(actions, p.p_common, rng) if p.forced_transitions == "balanced" else None
+        for t, a in enumerate(actions):
+            if common is None:
+                reached, paid = outcome(int(a))
+            else:
+                reached = 1 + (a if common[t] else 1 - a)
+                paid = bool(rng.random() < pay[reached])
             self.experience(0.0, 0, reached, paid, int(a))
             self.timeline.run(self._t_experience(True) + rest)
             row = {"agent": self.agent, "trial": t, "block": "forced", "choice": int(a), "reached": reached,

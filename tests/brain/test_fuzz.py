@@ -47,7 +47,7 @@ def test_mutated_cli_argument_exits_0_or_2_with_one_line(cmd, data):
     (["run", "two_step", "--set", "experiment.agents=planner", "--dry-run"],
      "brain: experiment.agents: must be a list of mb, mf, hybrid"),
     (["run", "two_step", "--set", "experiment.model_learning=sometimes", "--dry-run"],
-     "brain: experiment.model_learning: must be 'forced' or 'always'"),
+     "brain: experiment.model_learning: must be one of ['always', 'forced']"),
     (["describe", "reversal_learning", "--config", "\x00"], "brain: config: cannot read '\\x00': not a valid file name"),
 ])
 def test_known_bad_inputs(argv, message):

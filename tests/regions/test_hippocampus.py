@@ -186,6 +186,19 @@ def test_transition_table_of_next_state():
     assert set(T.ravel()) <= set(range(6))
 
 
+def test_two_step_instruction_block_is_counterbalanced():
+    from experiments.two_step import forced_common
+    rng = np.random.default_rng(3)
+    actions = rng.permutation(np.arange(40) % 2)
+    seqs = [forced_common(actions, 0.7, rng) for _ in range(50)]
+    for common in seqs:
+        for a in (0, 1):
+            assert common[actions == a].sum() == 14          # exactly 70 % of each action's 20 trials
+    places = np.mean(seqs, axis=0)                           # shuffled: every trial is sometimes rare
+    assert 0.4 < places.min() and places.max() < 0.95
+    assert forced_common(np.array([0, 1, 1]), 0.5, rng).sum() == 1    # round(0.5) = 0 for a lone trial
+
+
 def test_capacity_crossing_interpolates_the_first_drop():
     from experiments.pattern_completion import _crossing
     assert _crossing([(10, 0.95), (20, 0.85), (30, 0.95), (40, 0.3)], 0.9) == pytest.approx(15.0)
