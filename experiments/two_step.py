@@ -34,6 +34,12 @@ own plasticity is off: the world model is not touched; the cue is off, so no cac
 is touched either), then ``n_test`` stage-1 choices with learning frozen and
 no feedback.
 
+Protocol ``stay`` (the stay analysis of Daw et al. 2011): the instructed trials, then ``n_stay``
+(200) choice trials in which each second-stage state pays with its own probability, drifting by a
+Gaussian walk (sd ``drift_sd`` 0.025, reflecting ``drift_bounds`` [0.25, 0.75]; the states have one
+action each, as in the rodent versions of the task, Miller et al. 2017, but Daw's drifting
+probabilities); no revaluation block.
+
 Metrics (per agent, suffix ``_mb``, ``_mf``, ``_hybrid``)
 ---------------------------------------------------------
 revaluation_index : P(choosing the action whose common destination is better after revaluation)
@@ -58,7 +64,10 @@ stay_rewarded_common ... stay_unrewarded_rare, reward_effect, transition_effect,
     P(same stage-1 choice as in the previous trial) per (reward, transition) of that trial, and
     the logistic-regression coefficients of stay on reward, transition (common = +1) and their
     product (:mod:`brain.trials.stay`). With the default 24 training trials and deterministic
-    rewards these are indicative only; the issue's analysis needs >= 200 (``n_train``).
+    rewards these are indicative only; protocol ``stay`` runs it over its 200 drifting-reward trials.
+lagged_{cell}_lag{k} : (protocol ``stay``) the lagged regression of Akam et al. (2015): P(choose action
+    0) on each (reward, transition) trial type ``k`` trials back, signed by that trial's choice.
+reward_rate : (protocol ``stay``) rewards per choice trial (a no-choice trial pays nothing).
 
 Status (default config, cython, mb agent, seeds 4-13; ~340 s wall per seed on the 2-core VM):
 revaluation_index_mb 0.51 +- 0.28 (target > 0.5: the mean meets it, but only 4 of 10 seeds exceed
@@ -81,6 +90,9 @@ Dickinson A, Balleine BW (2002) in Stevens' Handbook of Experimental Psychology 
     (outcome revaluation separates goal-directed from habitual control).
 O'Doherty J, Dayan P, Schultz J, Deichmann R, Friston K, Dolan RJ (2004) Science 304:452-454
     (ventral striatum critic, dorsal striatum actor).
+Miller KJ, Botvinick MM, Brody CD (2017) Nat Neurosci 20:1269-1276 (rat two-step task: one action
+    per second-stage state).
+Akam T, Costa R, Dayan P (2015) PLoS Comput Biol 11:e1004648 (the lagged regression).
 """
 from __future__ import annotations
 
@@ -94,8 +106,9 @@ from brain.config import ConfigError
 from brain.trials.readout import Readout
 from brain.trials.rollout import Imagination, RolloutResult
 from brain.trials.specs import ReadoutSpec, StimulusSpec
-from brain.trials.stay import stay_probabilities, stay_regression
+from brain.trials.stay import lagged_regression, stay_probabilities, stay_regression
 from brain.trials.stimulus import Stimulus
+from brain.trials.tasks import random_walk
 from brain.trials.timeline import Timeline
 from brain.trials.windows import cell_drive, disjoint_patterns
 from plasticity.params import (ParamError, check_choice, check_nonneg, check_nonneg_int, check_positive,
@@ -117,10 +130,15 @@ class Params:
                                              # transition model trained beforehand); "always": also later
     forced_transitions: str = "balanced"     # each action's instructed trials hold round(p_common n) common
                                              # transitions in a shuffled order; "drawn": each drawn anew
+    protocol: str = "revaluation"            # "stay": forced, then n_stay trials of drifting rewards (Daw)
     n_train: int = 24
     n_reval: int = 24
     n_test: int = 20                         # the issue's test block: 20 frozen stage-1 choices
     n_window: int = 20                       # against the last 20 training choices
+    n_stay: int = 200                        # protocol "stay": choice trials for the stay analysis
+    drift_sd: float = 0.025                  # protocol "stay": each state's reward probability walks
+    drift_bounds: tuple = (0.25, 0.75)       # (Gaussian, reflecting bounds; Daw et al. 2011)
+    n_lags: int = 2                          # protocol "stay": lags of the Akam et al. (2015) regression
     p_common: float = 0.7
     p_high: float = 1.0
     p_low: float = 0.0
@@ -151,6 +169,15 @@ class Params:
             raise ParamError("agents", f"must be a list of {', '.join(AGENTS)}, got {got!r}")
         check_choice(self, "model_learning", ("forced", "always"))
         check_choice(self, "forced_transitions", ("balanced", "drawn"))
+        check_choice(self, "protocol", ("revaluation", "stay"))
+        check_positive_int(self, "n_stay", "n_lags")
+        check_nonneg(self, "drift_sd")
+        lo_hi = self.drift_bounds
+        if not (isinstance(lo_hi, (list, tuple)) and len(lo_hi) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in lo_hi)
+                and 0.0 <= lo_hi[0] <= lo_hi[1] <= 1.0):
+            raise ParamError("drift_bounds", f"must be [low, high] with 0 <= low <= high <= 1, got {lo_hi!r}")
+        object.__setattr__(self, "drift_bounds", (float(lo_hi[0]), float(lo_hi[1])))
         check_positive_int(self, "n_train", "n_test", "n_window")
         check_nonneg_int(self, "n_reval", "n_forced")
         check_probability(self, "p_common", "p_high", "p_low", "ec_coding", "action_coding")
@@ -300,16 +327,27 @@ class _Agent:
         p, rng = self.p, self.rng
         pay = {better_first: p.p_high, 3 - better_first: p.p_low}
         out = []
+        walk = None
+        if p.protocol == "stay":        # each state's reward probability per trial (forced, then stay)
+            walk = random_walk(rng.uniform(*p.drift_bounds, 2), p.n_forced + p.n_stay, p.drift_sd,
+                               p.drift_bounds, rng)
 
         def outcome(a):
             reached = 1 + (a if rng.random() < p.p_common else 1 - a)
             return reached, bool(rng.random() < pay[reached])
+
+        def drift(t, row):
+            pay.update({1: float(walk[t, 0]), 2: float(walk[t, 1])})
+            row.update(p1=pay[1], p2=pay[2])
 
         self.timeline.run(float(p.t_iti / second))
         rest = float(p.t_rest / second)
         actions = rng.permutation(np.arange(p.n_forced) % 2)
         common = forced_common(actions, p.p_common, rng) if p.forced_transitions == "balanced" else None
         for t, a in enumerate(actions):
+            row = {"agent": self.agent, "trial": t, "block": "forced", "choice": int(a)}
+            if walk is not None:
+                drift(t, row)
             if common is None:
                 reached, paid = outcome(int(a))
             else:
@@ -317,20 +355,15 @@ class _Agent:
                 paid = bool(rng.random() < pay[reached])
             self.experience(0.0, 0, reached, paid, int(a))
             self.timeline.run(self._t_experience(True) + rest)
-            row = {"agent": self.agent, "trial": t, "block": "forced", "choice": int(a), "reached": reached,
-                   "reward": float(paid)}
+            row.update(reached=reached, reward=float(paid))
             out.append(row)
             self.rows.append(row)
         if p.model_learning == "forced":
             self.fix_model()
-        for t in range(p.n_train):
-            row = {"agent": self.agent, "trial": t}
-            self.trial("train", row, outcome)
-            out.append(row)
-            self.rows.append(row)
-            if (t + 1) % max(1, p.n_train // 5) == 0:
-                self.ctx.log(f"two_step {self.agent}: training trial {t + 1}/{p.n_train}")
-        pay = {better_first: p.p_low, 3 - better_first: p.p_high}
+        if walk is not None:
+            return out + self.choices("stay", p.n_stay, outcome, lambda t, row: drift(p.n_forced + t, row))
+        out += self.choices("train", p.n_train, outcome)
+        pay.update({better_first: p.p_low, 3 - better_first: p.p_high})
         # the world model is not touched; retrieval mode (ACh low) as in the rollouts: with ACh high a
         # state whose value synapses sank to w_min in training evoked no ventral response and could
         # not regain value (seeds 1-2)
@@ -343,41 +376,68 @@ class _Agent:
             out.append(row)
             self.rows.append(row)
         with self.brain.frozen():
-            for t in range(p.n_test):
-                row = {"agent": self.agent, "trial": t}
-                self.trial("test", row)
-                out.append(row)
-                self.rows.append(row)
+            out += self.choices("test", p.n_test)
+        return out
+
+    def choices(self, block: str, n: int, outcome=None, before=None) -> list[dict]:
+        """``n`` stage-1 choice trials of ``block``; ``before(t, row)`` prepares trial ``t``."""
+        out = []
+        for t in range(n):
+            row = {"agent": self.agent, "trial": t}
+            if before is not None:
+                before(t, row)
+            self.trial(block, row, outcome)
+            out.append(row)
+            self.rows.append(row)
+            if (t + 1) % max(1, n // 5) == 0:
+                self.ctx.log(f"two_step {self.agent}: {block} trial {t + 1}/{n}")
         return out
 
 
+def _stay_analysis(rows: list[dict], n_lags: int = 0) -> dict[str, float]:
+    """The Daw et al. (2011) stay analysis over ``rows`` with a choice and an outcome (and, with
+    ``n_lags``, the lagged regression of Akam et al. 2015); empty below 3 such trials."""
+    made = [r for r in rows if r["choice"] >= 0 and "reached" in r]
+    if len(made) < 3:
+        return {}
+    seq = [(r["choice"], int(r["reached"] == 1 + r["choice"]), int(r["reward"] > 0)) for r in made]
+    m = {f"stay_{k}": v for k, v in stay_probabilities(seq).items()}
+    reg = stay_regression(seq)
+    m.update(reward_effect=reg["reward"], transition_effect=reg["transition"], interaction=reg["interaction"])
+    if n_lags and len(made) > 4 * n_lags + 1:
+        m.update({f"lagged_{k}": v for k, v in lagged_regression(seq, n_lags).items() if k != "intercept"})
+    return m
+
+
 def _metrics(rows: list[dict], p: Params, better_first: int, agent: str) -> dict[str, float]:
-    train = [r for r in rows if r["block"] == "train"]
-    test = [r for r in rows if r["block"] == "test"]
-    good_before, good_after = better_first - 1, 2 - better_first    # action whose common destination pays
-    last = train[-p.n_window:]
-    pick = lambda rs, a: float(np.mean([r["choice"] == a for r in rs]))  # noqa: E731
-    made = train + test
-    m = {"revaluation_index": pick(test, good_after) - pick(last, good_after),
-         "train_accuracy": pick(last, good_before),
-         "test_choice_better": pick(test, good_after),
-         "no_choice_rate": float(np.mean([r["choice"] < 0 for r in made]))}
-    made_train = [r for r in train if r["choice"] >= 0 and "reached" in r]
-    if len(made_train) >= 3:        # the Daw et al. (2011) stay analysis over the training trials
-        seq = [(r["choice"], int(r["reached"] == 1 + r["choice"]), int(r["reward"] > 0)) for r in made_train]
-        m.update({f"stay_{k}": v for k, v in stay_probabilities(seq).items()})
-        reg = stay_regression(seq)
-        m.update(reward_effect=reg["reward"], transition_effect=reg["transition"], interaction=reg["interaction"])
-    reval = [r for r in rows if r["block"] == "revalue"]
-    late = reval[len(reval) // 2:]
-    for key, state in (("value_seen_better_hz", 3 - better_first), ("value_seen_worse_hz", better_first)):
-        seen = [r["value_seen_hz"] for r in late if r["reached"] == state and "value_seen_hz" in r]
-        m[key] = float(np.mean(seen)) if seen else float("nan")
+    if p.protocol == "stay":
+        made = [r for r in rows if r["block"] == "stay"]
+        m = {"no_choice_rate": float(np.mean([r["choice"] < 0 for r in made])),
+             "reward_rate": float(np.mean([r.get("reward", 0.0) for r in made])),
+             **_stay_analysis(made, p.n_lags)}
+    else:
+        train = [r for r in rows if r["block"] == "train"]
+        test = [r for r in rows if r["block"] == "test"]
+        good_before, good_after = better_first - 1, 2 - better_first    # action whose common destination pays
+        last = train[-p.n_window:]
+        pick = lambda rs, a: float(np.mean([r["choice"] == a for r in rs]))  # noqa: E731
+        made = train + test
+        m = {"revaluation_index": pick(test, good_after) - pick(last, good_after),
+             "train_accuracy": pick(last, good_before),
+             "test_choice_better": pick(test, good_after),
+             "no_choice_rate": float(np.mean([r["choice"] < 0 for r in made])),
+             **_stay_analysis(train)}
+        reval = [r for r in rows if r["block"] == "revalue"]
+        late = reval[len(reval) // 2:]
+        for key, state in (("value_seen_better_hz", 3 - better_first), ("value_seen_worse_hz", better_first)):
+            seen = [r["value_seen_hz"] for r in late if r["reached"] == state and "value_seen_hz" in r]
+            m[key] = float(np.mean(seen)) if seen else float("nan")
+        if agent != "mf":
+            m["value_better_hz"] = float(np.mean([r[f"value{good_after}_hz"] for r in test]))
+            m["value_worse_hz"] = float(np.mean([r[f"value{1 - good_after}_hz"] for r in test]))
     if agent != "mf":
         hits = [r[f"imagined{a}"] == 1 + a for r in made for a in (0, 1)]
         m["rollout_common_accuracy"] = float(np.mean(hits))
-        m["value_better_hz"] = float(np.mean([r[f"value{good_after}_hz"] for r in test]))
-        m["value_worse_hz"] = float(np.mean([r[f"value{1 - good_after}_hz"] for r in test]))
         v = np.array([[r["value0_hz"], r["value1_hz"]] for r in made if r["choice"] >= 0])
         c = np.array([r["choice"] for r in made if r["choice"] >= 0])
         clear = np.abs(v[:, 0] - v[:, 1]) > p.value_margin if len(v) else np.zeros(0, bool)
@@ -403,7 +463,9 @@ def run(ctx) -> dict[str, float]:
             metrics[f"rollout_sim_ms_per_step_{agent}"] = float(np.mean(ag.steps))
             metrics[f"rollout_wall_s_per_decision_{agent}"] = float(np.mean(ag.wall))
         ctx.log("two_step: " + " ".join(f"{k}={v:.2f}" for k, v in metrics.items() if k.endswith(agent)))
-    if shown:
+    if shown and p.protocol == "stay":
+        stay_figure(shown, p, ctx.seed, ctx.out / "figures" / "two_step_stay.png")
+    elif shown:
         revaluation_figure(shown, p, better_first, ctx.out / "figures" / "two_step_revaluation.png")
     return metrics
 
@@ -416,9 +478,9 @@ def _plt():
 
 
 def decision_figure(ag: _Agent, rows: list[dict], path) -> None:
-    """Raster of the last test decision: the EC cue and CA1 prediction of each rollout (CA1 cells of
-    state 1 / state 2), the ventral-striatal evaluation, the plan pools and the thalamic choice."""
-    row = [r for r in rows if r["block"] == "test"][-1]
+    """Raster of the last test (or stay) decision: the EC cue and CA1 prediction of each rollout (CA1
+    cells of state 1 / state 2), the ventral-striatal evaluation, the plan pools and the thalamic choice."""
+    row = [r for r in rows if r["block"] in ("test", "stay")][-1]
     spikes = ag.brain.spikes()
     t0, t1 = row["t_start"], row["t_end"]
     plt = _plt()
@@ -474,6 +536,32 @@ def revaluation_figure(agent_rows: dict, p: Params, better_first: int, path) -> 
     ax.set_xticks([3 * k + 0.5 for k in range(len(names))], names)
     ax.set(ylim=(0, 1), ylabel="P(revalued-better action)",
            title="before (grey) and after (blue) revaluation")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def stay_figure(agent_rows: dict, p: Params, seed: int, path) -> None:
+    """Daw et al. (2011) Fig. 2: P(stay) after rewarded / unrewarded, common (blue) / rare (red)
+    trials, for each spiking agent and the tabular TD(1) MF and MB references on the same task."""
+    from brain.trials.stay import CELLS, run_tabular
+    from brain.trials.tasks import TwoStep
+    bars = {}
+    for name, rows in agent_rows.items():
+        m = _stay_analysis([r for r in rows if r["block"] == "stay"])
+        bars[f"spiking {name}"] = [m.get(f"stay_{c}", np.nan) for c in CELLS]
+    for kind in ("mf", "mb"):
+        task = TwoStep(n_trials=p.n_stay, p_common=p.p_common, drift_sd=p.drift_sd, bounds=p.drift_bounds, seed=seed)
+        ps = stay_probabilities(run_tabular(task, kind, seed=seed))
+        bars[f"tabular {kind}"] = [ps[c] for c in CELLS]
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(bars), figsize=(2.2 * len(bars), 2.8), sharey=True)
+    for ax, (name, ps) in zip(np.atleast_1d(axes), bars.items()):
+        ax.bar([0, 1, 3, 4], np.nan_to_num(ps), color=["C0", "C3", "C0", "C3"])
+        ax.set_xticks([0.5, 3.5], ["rewarded", "unrewarded"], fontsize=8)
+        ax.set(title=name, ylim=(0, 1))
+    np.atleast_1d(axes)[0].set_ylabel("P(stay)")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -48,6 +48,10 @@ def test_mutated_cli_argument_exits_0_or_2_with_one_line(cmd, data):
      "brain: experiment.agents: must be a list of mb, mf, hybrid"),
     (["run", "two_step", "--set", "experiment.model_learning=sometimes", "--dry-run"],
      "brain: experiment.model_learning: must be one of ['always', 'forced']"),
+    (["run", "two_step", "--set", "experiment.protocol=daw", "--dry-run"],
+     "brain: experiment.protocol: must be one of ['revaluation', 'stay']"),
+    (["run", "two_step", "--set", "experiment.drift_bounds=[0.8,0.2]", "--dry-run"],
+     "brain: experiment.drift_bounds: must be [low, high]"),
     (["describe", "reversal_learning", "--config", "\x00"], "brain: config: cannot read '\\x00': not a valid file name"),
 ])
 def test_known_bad_inputs(argv, message):

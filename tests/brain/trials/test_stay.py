@@ -50,3 +50,22 @@ def test_stay_probabilities_count_each_cell():
 def test_tabular_rejects_unknown_kind():
     with pytest.raises(ValueError, match="kind"):
         run_tabular(TwoStep(n_trials=2, seed=1), "hybrid")
+
+
+def test_two_step_stay_protocol_metrics_skip_no_choice_trials():
+    from experiments.two_step import Params, _metrics
+    trials = run_tabular(TwoStep(n_trials=200, seed=4), "mb", seed=4)
+    rows = [{"block": "forced", "choice": 0, "reached": 1, "reward": 1.0}]
+    for c, common, r in trials:
+        rows.append({"block": "stay", "choice": c, "reached": 1 + (c if common else 1 - c), "reward": float(r)})
+    rows.insert(50, {"block": "stay", "choice": -1})               # a no-choice trial: no outcome
+    m = _metrics(rows, Params(protocol="stay", agents="mf"), 1, "mf")
+    assert m["no_choice_rate_mf"] == 1 / 201
+    assert m["interaction_mf"] == pytest.approx(stay_regression(trials)["interaction"])
+    assert m["interaction_mf"] > 0
+    lag = {k: m[f"lagged_{k}_lag1_mf"] for k in ("rewarded_common", "rewarded_rare", "unrewarded_common",
+                                                  "unrewarded_rare")}
+    assert lag["rewarded_common"] == pytest.approx(lagged_regression(trials, 2)["rewarded_common_lag1"])
+    # the lag-1 common-vs-rare contrast: positive for model-based control
+    assert lag["rewarded_common"] - lag["rewarded_rare"] + lag["unrewarded_rare"] - lag["unrewarded_common"] > 0
+    assert "revaluation_index_mf" not in m
