@@ -323,7 +323,8 @@ class _Agent:
         tl.at(t, self.ec.off)
 
     def run(self, better_first: int) -> list[dict]:
-        """The three blocks; ``better_first``: the second-stage state paying ``p_high`` first (1 or 2)."""
+        """The protocol's blocks (instructed, then training, revaluation and test, or the stay block);
+        ``better_first``: the second-stage state paying ``p_high`` first (1 or 2; revaluation only)."""
         p, rng = self.p, self.rng
         pay = {better_first: p.p_high, 3 - better_first: p.p_low}
         out = []
@@ -351,7 +352,7 @@ class _Agent:
             if common is None:
                 reached, paid = outcome(int(a))
             else:
-                reached = 1 + (a if common[t] else 1 - a)
+                reached = int(1 + (a if common[t] else 1 - a))
                 paid = bool(rng.random() < pay[reached])
             self.experience(0.0, 0, reached, paid, int(a))
             self.timeline.run(self._t_experience(True) + rest)
