@@ -69,16 +69,17 @@ lagged_{cell}_lag{k} : (protocol ``stay``) the lagged regression of Akam et al. 
     0) on each (reward, transition) trial type ``k`` trials back, signed by that trial's choice.
 reward_rate : (protocol ``stay``) rewards per choice trial (a no-choice trial pays nothing).
 
-Status (default config, cython, mb agent, seeds 4-13; ~340 s wall per seed on the 2-core VM):
-revaluation_index_mb 0.51 +- 0.28 (target > 0.5: the mean meets it, but only 4 of 10 seeds exceed
-0.5; 95 % interval of the mean 0.31-0.71); after revaluation the agent takes the action whose
-common destination now pays on 0.77 +- 0.16 of the test choices, and its choices follow the imagined
-values on 0.99 of clear decisions. What limits the index is the training accuracy (0.73 +- 0.24),
-and behind it the world model: CA1 names the common destination on 0.85 +- 0.20 of rollout steps,
-and on seeds 5 and 9 action 0's prediction is a mixture or inverted, as its 20 instructed
-experiences were (10 / 10 and 8 / 12 common / rare). Two earlier causes are mended: the
+Status (default config, cython, mb agent, seeds 4-13; 350-470 s wall per seed on the 2-core VM, two
+at a time): revaluation_index_mb 0.66 +- 0.25 (target > 0.5: met by the mean and by 7 of 10 seeds;
+95 % interval of the mean 0.48-0.84). After revaluation the agent takes the action whose common
+destination now pays on 0.84 +- 0.14 of the test choices, and its choices follow the imagined values
+on 0.99 of clear decisions; CA1 names the common destination on 0.98 +- 0.04 of rollout steps. What
+limits the index now is the training accuracy (0.82 +- 0.19; seeds 5, 9: 0.55, 0.45): on those seeds
+the rollouts name the right state but often evoke no ventral response, so the choice is left to
+chance. Mended causes: drawn instruction transitions (before ``forced_transitions: balanced``, an
+action with 8-12 of 20 common experiences got a mixed or inverted model; index 0.51 +- 0.28); the
 Schaffer links now learn P(CA1 | CA3) (presynaptic depression, ``sc_pre_ltd``), not a count skewed
-by the agent's own choices, and the CA1 -> vs value rule uses presynaptic eligibility (``A_pre``,
+by the agent's own choices; the CA1 -> vs value rule uses presynaptic eligibility (``A_pre``,
 tau_c 50 ms), so the cue's own CA1 cells, active 20 ms before the state reached, keep ~5 % of its
 credit, and an unpaid state loses value whether or not it makes the MSNs fire.
 
