@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--duration", help="e.g. '2 s'")
     r.add_argument("--threads", type=int, help="OpenMP threads (cpp_standalone)")
     r.add_argument("--out", help="output directory (default: runs/NAME)")
-    r.add_argument("--build-dir", help="cpp_standalone build directory (default: a temporary one)")
+    r.add_argument("--build-dir", help="cpp_standalone build directory (default: a slot of the build cache, "
+                                           "BRAIN_STANDALONE_CACHE; off: a temporary one)")
     r.add_argument("--no-figures", action="store_true")
     r.add_argument("--dry-run", action="store_true",
                    help="validate the config and build the brain (numpy, not run), then stop")

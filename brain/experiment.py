@@ -198,7 +198,7 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
         if figures_on:
             (out / "figures").mkdir(exist_ok=True)
             figures.wiring(cfg, out / "figures" / "wiring.png")
-    backend = configure(cfg.backend, dt=cfg.dt, threads=cfg.threads, build_dir=build_dir)
+    backend = configure(cfg.backend, dt=cfg.dt, threads=cfg.threads, build_dir=build_dir, cache_key=name)
     ctx = RunContext(name, cfg, backend, out, checkpointer=checkpointer, resumed=resume)
     t0 = time.perf_counter()
     done = False

@@ -1,7 +1,8 @@
 """``brain sweep``: one experiment over a grid of parameter values x seeds, scheduled on Dask.
 
 Each grid point x seed is ``brain run NAME --seed S --set KEY=V ... --out DIR/runs/ID`` in a
-subprocess of its own (with its own cpp_standalone build directory ``DIR/runs/ID/build``),
+subprocess of its own (cpp_standalone builds in the build cache, :mod:`brain.backends`: a slot per
+concurrent run, so that later seeds recompile only what changed),
 scheduled on a ``dask.distributed`` LocalCluster (``workers`` runs at a time) or on an existing
 cluster (``scheduler``: its address). Every grid point is validated before anything runs (a bad
 value is one ``brain: FIELD: message`` line). A run whose ``run.json`` exists (written last, after
@@ -149,7 +150,7 @@ def run_one(name: str, run: Run) -> dict:
     if not _finished(out):
         out.mkdir(parents=True, exist_ok=True)
         resume = (out / "checkpoint.npz").is_file() and (out / "config.yaml").is_file()   # killed earlier
-        cmd = [sys.executable, "-m", "brain.cli", "run", name, "--build-dir", str(out / "build"),
+        cmd = [sys.executable, "-m", "brain.cli", "run", name,
                *(["--resume", str(out), *[a for a in run.argv if a == "--no-figures"]] if resume
                  else ["--seed", str(run.seed), "--out", str(out), *run.argv])]
         try:

@@ -80,7 +80,7 @@ from brain.trials.specs import SessionSpec, check_session
 from plasticity.params import ParamError, check_positive_int, check_probability
 from regions.base import derive_seed
 
-BACKENDS = ("numpy", "cython")     # closed loop: choices and rewards are decided during the run
+BACKENDS = ("numpy", "cython", "cpp_standalone")   # cpp_standalone with experiment.loop: graph
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ phase the winning pool above threshold is the choice (no pool above threshold: a
 trial, reported, unrewarded and incorrect), the task steps, and the later phases can show
 the outcome. Every trial appends one flat row to the trial log.
 
-Two loop styles, same bookkeeping (``loop`` in the session spec):
+Three loop styles, same bookkeeping (``loop`` in the session spec):
 
 - ``operation``: the whole session is one ``run()``; a ``network_operation`` on a
   ``sample_dt`` grid handles the trial boundaries (runtime backends only).
 - ``runs``: one ``run()`` per phase boundary (no latency: it would need a run per sample).
+- ``graph``: one ``run()`` with the trial logic in generated code, for tasks whose observations
+  do not follow the choices; runs on cpp_standalone too (:mod:`brain.trials.graph`).
 
 A session whose phases have no deciding phase presents its task's items: the task steps with no
 choice at the end of each trial (:class:`brain.trials.tasks.Presentation`). Readouts that keep
@@ -77,14 +79,23 @@ class Session:
         self.dt = float(spec.sample_dt)
         self.windows, self.block = [], -1
         self._configure(spec.phases)
-        self.stimuli = {name: Stimulus(name, s, brain, s.pools or self._field_pools(name))
+        graph = spec.loop == "graph"
+        rewarded = {n for ph in self.phases for n, what in ph.drive.items() if what == "reward"}
+        self.stimuli = {name: Stimulus(name, s, brain, s.pools or self._field_pools(name),
+                                       outcome=graph and name in rewarded and s.kind == "poisson")
                         for name, s in spec.stimuli.items()}
-        self.readouts = {name: Readout(name, r, brain, r.pools or self._readout_pools(name))
+        self.readouts = {name: Readout(name, r, brain, r.pools or self._readout_pools(name), spikes=graph)
                          for name, r in spec.readouts.items()}
         self._weights = self._weight_pools()
         self._tonic = [g for r in brain.regions.values() for g in r.groups.values()
                        if "tonic_window" in g.variables and not hasattr(g, "source")]
-        self.operation = None
+        self.operation = self.graph = None
+        if graph:
+            from brain.trials.graph import GraphLoop
+            self.graph = GraphLoop(self)
+        elif brain.backend.standalone:
+            raise ConfigError(f"experiment.loop: {spec.loop!r} needs a runtime backend (numpy, cython); "
+                              f"cpp_standalone runs loop: graph")
         if spec.loop == "operation":
             if brain.backend.standalone:
                 raise ConfigError("experiment.loop: 'operation' needs a runtime backend (numpy, cython)")
@@ -126,9 +137,22 @@ class Session:
             if syn is None:
                 raise ConfigError(f"experiment.log_weights: unknown projection {label!r}")
             tag = label.split(":", 1)[1] if ":" in label else "".join(c if c.isalnum() else "_" for c in label)
-            pool = blocks(len(syn.target), self.task.n_actions)[np.asarray(syn.j[:])]
-            out.append((tag, syn, pool, np.bincount(pool, minlength=self.task.n_actions)))
+            out.append((tag, syn))
         return out
+
+    def _log_weights(self, row: dict) -> None:
+        """The mean weight per target pool of each ``log_weights`` projection, into ``row``
+        (the pools are read at the first call: cpp_standalone knows its synapses after the run)."""
+        n = self.task.n_actions
+        if not hasattr(self, "_weight_index"):
+            self._weight_index = {}
+            for tag, syn in self._weights:
+                pool = blocks(len(syn.target), n)[np.asarray(syn.j[:])]
+                self._weight_index[tag] = (pool, np.bincount(pool, minlength=n))
+        for tag, syn in self._weights:
+            pool, count = self._weight_index[tag]
+            w = np.bincount(pool, weights=np.asarray(syn.w[:]), minlength=len(count)) / np.maximum(count, 1)
+            row.update({f"w_{tag}_{k}": float(v) for k, v in enumerate(w)})
 
     def _build_schedule(self):
         """Grid index within a trial -> actions, and the trial length in grid steps."""
@@ -153,6 +177,11 @@ class Session:
         readouts (their sizes must match); rows and windows are appended to the earlier ones.
         ``settle``: run the spec's ``settle`` / ``settle_tonic`` windows first.
         """
+        if self.graph is not None:
+            if task is not None or phases is not None or not settle:
+                raise ConfigError("experiment.loop: graph runs the session's own task and phases once")
+            self.block += 1
+            return self.graph.run()
         if task is not None:
             self.task = task
         if phases is not None:
@@ -354,10 +383,7 @@ class Session:
             self.outcome = self.task.step(None)
             for key, val in self.outcome.info.items():
                 self.row.setdefault(key, val)
-        for tag, syn, pool, count in self._weights:
-            w = np.bincount(pool, weights=np.asarray(syn.w[:]), minlength=len(count)) / np.maximum(count, 1)
-            for k, v in enumerate(w):
-                self.row[f"w_{tag}_{k}"] = float(v)
+        self._log_weights(self.row)
         self.rows.append(self.row)
         self.windows.append(self.window)
         self.step += 1

@@ -15,9 +15,10 @@ from brain.trials.stimulus import blocks, resolve_port
 
 
 class Readout:
-    """Pool rates of a port (built from a :class:`~brain.trials.specs.ReadoutSpec`)."""
+    """Pool rates of a port (built from a :class:`~brain.trials.specs.ReadoutSpec`); ``spikes``:
+    record every spike (the in-graph loop rebuilds its windows from them)."""
 
-    def __init__(self, name: str, spec, brain, pools: int):
+    def __init__(self, name: str, spec, brain, pools: int, spikes: bool = False):
         self.name, self.spec, self.pools = name, spec, pools
         port = resolve_port(brain, spec.port, f"experiment.readouts.{name}.port")
         if port.cells is not None:
@@ -26,7 +27,7 @@ class Readout:
         if n % pools:
             raise ConfigError(f"experiment.readouts.{name}.pools: {n} cells do not split into {pools} pools")
         self.keep = spec.keep
-        self.monitor = SpikeMonitor(port.group, record=spec.keep == "spikes", name=f"readout_{name}")
+        self.monitor = SpikeMonitor(port.group, record=spikes or spec.keep == "spikes", name=f"readout_{name}")
         brain.add(self.monitor)
         self._pool = blocks(n, pools)
         self._size = np.bincount(self._pool, minlength=pools).astype(float)

@@ -138,7 +138,8 @@ class SessionSpec:
     readouts: dict[str, ReadoutSpec] = field(default_factory=dict)
     phases: tuple[PhaseSpec, ...] = ()
     log_weights: tuple[str, ...] = ()                         # projections whose mean w per pool is logged
-    loop: Literal["operation", "runs"] = "operation"          # one run() + network_operation, or a run() per phase
+    loop: Literal["operation", "runs", "graph"] = "operation"  # one run() + network_operation, a run() per
+                                                              # phase, or in generated code (brain.trials.graph)
     sample_dt: object = quantity(10 * ms)                     # grid of the decision readout (latency)
     latency_window: object = quantity(20 * ms)                # the chosen pool's rate over this window
                                                               # exceeds threshold: the decision time

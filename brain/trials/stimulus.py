@@ -38,9 +38,10 @@ def resolve_port(brain, port: str, path: str):
 
 
 class Stimulus:
-    """A named stimulus on a port (built from a :class:`~brain.trials.specs.StimulusSpec`)."""
+    """A named stimulus on a port (built from a :class:`~brain.trials.specs.StimulusSpec`).
+    ``outcome``: a ``poisson`` stimulus gets a linked variable ``outcome`` (the in-graph loop's reward)."""
 
-    def __init__(self, name: str, spec, brain, pools: int):
+    def __init__(self, name: str, spec, brain, pools: int, outcome: bool = False):
         self.name, self.spec, self.pools = name, spec, pools
         path = f"experiment.stimuli.{name}"
         port = resolve_port(brain, spec.port, f"{path}.port")
@@ -62,7 +63,8 @@ class Stimulus:
                 what = "a plain number" if dim is DIMENSIONLESS else f"a quantity in {get_unit(dim)}"
                 raise ConfigError(f"{path}.weight: {spec.port} ({port.var}) needs {what}, got {spec.weight}")
             label = f"stim_{name}"
-            self.group = NeuronGroup(spec.n * pools, "rate : Hz", threshold="rand() < rate * dt",
+            eqs = "rate : Hz" + ("\noutcome : 1 (linked)" if outcome else "")
+            self.group = NeuronGroup(spec.n * pools, eqs, threshold="rand() < rate * dt",
                                      namespace={}, name=label)
             self._pool = np.arange(spec.n * pools) // spec.n
             rng = np.random.default_rng(derive_seed(brain.config.seed, label))

@@ -93,6 +93,7 @@ class _OneStep:
     """One action per trial: reward probabilities ``p[t, a]``, draws ``u[t, a]``, rule action ``good[t]``."""
     name, n_actions, fields = "task", 2, {"stimulus": 1}
     _seq = ("p", "u", "good")
+    in_graph = True           # observations do not follow the choices: the in-graph loop can run it
 
     def __init__(self, n_trials: int, seed):
         self.n_trials, self.seed, self.t, self.done = n_trials, seed, 0, False
@@ -250,6 +251,7 @@ class TwoStep(_OneStep):
     Two steps per trial (``info["stage"]`` 1, 2); a no-choice at stage 1 ends the trial."""
     name, fields = "two_step", {"state": 3}
     _seq = ("p", "u", "common")
+    in_graph = False          # the second stage's state follows the first choice
 
     def __init__(self, n_trials=200, p_common=0.7, drift_sd=0.025, bounds=(0.25, 0.75), seed=None):
         n_trials, p_common = _count("n_trials", n_trials), _real("p_common", p_common)

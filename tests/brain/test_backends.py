@@ -54,3 +54,39 @@ def test_compile_opt_from_environment(monkeypatch):
     monkeypatch.delenv("BRAIN_COMPILE_OPT")
     reset_brian()
     assert "-O3" in prefs.codegen.cpp.extra_compile_args_gcc
+
+
+def test_standalone_build_cache_slots(tmp_path, monkeypatch):
+    """One slot per concurrent run: a live owner's slot is skipped, a dead owner's (or this
+    process's earlier) slot is reused; off: a temporary directory removed at close."""
+    import subprocess
+    import sys
+
+    from brain.backends import configure
+    monkeypatch.setenv("BRAIN_STANDALONE_CACHE", str(tmp_path))
+    try:
+        a = configure("cpp_standalone", cache_key="exp")
+        assert a.build_dir.parent.parent == tmp_path and a.build_dir.name == "0"
+        b = configure("cpp_standalone", cache_key="exp")       # same process: the earlier project is over
+        assert b.build_dir == a.build_dir
+        live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        try:
+            (b._lock / "pid").write_text(str(live.pid))         # slot 0 held by a running process
+            c = configure("cpp_standalone", cache_key="exp")
+            assert c.build_dir.name == "1"
+        finally:
+            live.kill()
+            live.wait()
+        d = configure("cpp_standalone", cache_key="exp")       # its owner has ended: slot 0 again
+        assert d.build_dir.name == "0"
+        d.close()
+        assert not (d.build_dir.parent / "0.lock").exists()
+        e = configure("cpp_standalone", cache_key="other")
+        assert e.build_dir.parent != d.build_dir.parent
+        monkeypatch.setenv("BRAIN_STANDALONE_CACHE", "off")
+        f = configure("cpp_standalone")
+        assert tmp_path not in f.build_dir.parents
+        f.close()
+        assert not f.build_dir.exists()
+    finally:
+        configure("numpy")

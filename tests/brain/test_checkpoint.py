@@ -102,7 +102,9 @@ def test_a_checkpoint_for_another_brain_is_refused(tmp_path):
 
 
 # -- the command line, on cython: SIGKILL at a random point, then --resume ---------------------------
-TINY = ["--seed", "2", "--set", "experiment.task.n_before=3", "--set", "experiment.task.n_after=3",
+# the Python loop on cython (the config's default, the in-graph loop on cpp_standalone, takes no checkpoints)
+TINY = ["--seed", "2", "--backend", "cython", "--set", "experiment.loop=operation",
+        "--set", "experiment.task.n_before=3", "--set", "experiment.task.n_after=3",
         "--set", "experiment.n_window=2", "--set", "experiment.n_crit=2", "--set", "experiment.settle=0.2 s",
         "--set", "experiment.settle_tonic=0.2 s", "--no-figures"]
 

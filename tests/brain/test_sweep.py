@@ -97,5 +97,5 @@ def test_a_run_killed_part_way_is_resumed_from_its_checkpoint(tmp_path, monkeypa
     monkeypatch.setattr(subprocess, "run", fake)
     row = run_one("cortex_ai", Run("seed4", 4, (), ("--set", "a=1", "--no-figures"), str(out)))
     assert row["status"] == "resumed" and row["x"] == 1.0
-    assert calls[0][3:] == ["run", "cortex_ai", "--build-dir", str(out / "build"), "--resume", str(out),
+    assert calls[0][3:] == ["run", "cortex_ai", "--resume", str(out),
                             "--no-figures"]

@@ -1,0 +1,316 @@
+"""The in-graph loop (``loop: graph``): a whole session as one ``run()``, decided in generated code.
+
+For tasks whose observations do not depend on the choices (:class:`brain.trials.tasks._OneStep`:
+bandit, reversal, goal_cued), the trial logic is written as equations, so that the session
+compiles once and runs on cpp_standalone as well as on the runtime backends, with no Python
+between trials:
+
+- The task pre-draws its sequence from its seed (``u[t, a]``, ``p[t, a]``); the reward each action
+  would earn on each trial, ``u < p`` (the task's own rule), and every phase's drives (stimulus
+  levels, the tonic window) are laid out on the ``sample_dt`` grid as ``TimedArray`` s.
+- A one-cell controller group counts the deciding readout's spikes per pool (a synapse from every
+  cell, ``count<k>_post += 1``). Its ``run_regularly`` (``when='start'`` on the ``sample_dt`` grid,
+  as the Python loop's operation) zeroes the counters at ``read_from`` and, at the deciding
+  phase's end, applies :meth:`brain.trials.readout.Readout.winner`'s rule (highest rate above
+  threshold and unique; ``exclusive``) and looks the reward up: ``rew``.
+- Stimuli run a ``run_regularly`` of their own: ``rate = base + (full - base) * level(t, pool)``,
+  and a stimulus that shows the reward reads ``rew`` through a linked variable.
+
+After the run, the trial log is rebuilt from recorded spikes with the Python loop's windows
+(rates, ``n_selected``, latency, ``cells`` / ``spikes`` windows, epochs); the in-graph choices
+(a ``StateMonitor`` of the controller) are replayed through the Python task for reward,
+correctness and info, and are checked against the choices recomputed from the spikes
+(:attr:`GraphLoop.mismatches`, 0 when the two agree). The corticostriatal weights of
+``log_weights`` are logged on the last trial only (the state at the end of the run).
+
+With the same seed on a runtime backend the graph loop draws the same random numbers as the
+operation loop (nothing here draws any), so both give the same trials; on cpp_standalone the
+random stream differs and agreement is statistical.
+
+Not supported (a one-line ``ConfigError``): tasks whose observations follow the choices (two_step),
+phases that reset a region, a reward shown on a ``rate`` port, a session without a deciding
+phase, a second :meth:`Session.run`.
+"""
+from __future__ import annotations
+
+import numpy as np
+from brian2 import NeuronGroup, StateMonitor, Synapses, TimedArray, defaultclock, linked_var, second
+
+from brain.config import ConfigError
+from brain.trials.stimulus import blocks
+
+
+def _steps(value, dt: float, what: str) -> int:
+    n = float(value) / dt
+    if abs(n - round(n)) > 1e-6:
+        raise ConfigError(f"experiment.{what}: must be a multiple of sample_dt ({dt * 1000:g} ms) for loop: graph")
+    return int(round(n))
+
+
+def _namespace(group, values: dict) -> list[str]:
+    """Add ``values`` to ``group``'s namespace (where its ``run_regularly`` code resolves names)."""
+    if group.namespace is None:
+        group.namespace = {}
+    group.namespace.update(values)
+    return list(values)
+
+
+class GraphLoop:
+    """The session's trials as generated code (built by :class:`brain.trials.engine.Session`)."""
+
+    def __init__(self, session):
+        self.s = s = session
+        spec, brain, task = s.spec, s.brain, s.task
+        if s.decider is None:
+            raise ConfigError("experiment.loop: graph needs a deciding phase (decide: READOUT)")
+        if not getattr(task, "in_graph", False):
+            raise ConfigError(f"experiment.loop: the {task.name} task cannot run in-graph (its observations "
+                              f"follow the choices); use loop: operation")
+        for k, ph in enumerate(s.phases):
+            if ph.reset:
+                raise ConfigError(f"experiment.phases[{k}].reset: not supported with loop: graph")
+        dt = self.dt = s.dt
+        self.sim_steps = int(round(dt / float(defaultclock.dt)))
+        if abs(dt / float(defaultclock.dt) - self.sim_steps) > 1e-6:
+            raise ConfigError(f"experiment.sample_dt: must be a multiple of dt for loop: graph, got {dt * 1000:g} ms")
+        self.n_trials, self.T = s._steps(), s.trial_steps
+        self.t0 = float(brain.t_run)
+        first = _steps(self.t0, dt, "loop (the brain's time at the session's start)")
+        settle, tonic = _steps(spec.settle, dt, "settle"), _steps(spec.settle_tonic, dt, "settle_tonic")
+        self.start = first + settle + tonic                    # grid index of trial 1's start
+        total = self.start + self.n_trials * self.T + 1        # one closing sample: everything off
+        self.phase_at = []                                     # (phase, start offset, end offset) in a trial
+        at = 0
+        for ph in s.phases:
+            n = int(round(float(ph.duration) / dt))
+            self.phase_at.append((ph, at, at + n))
+            at += n
+        trial_of = np.full(total, -1)
+        trial_of[self.start:total - 1] = np.arange(self.n_trials * self.T) // self.T
+        offset = np.where(trial_of >= 0, np.arange(total) - self.start - trial_of * self.T, -1)
+
+        def during(ph_filter):
+            mask = np.zeros(total, bool)
+            for ph, a, b in self.phase_at:
+                if ph_filter(ph):
+                    mask |= (offset >= a) & (offset < b)
+            return mask
+
+        # tonic window: settle_tonic, then the tonic phases
+        tonic_level = during(lambda ph: ph.tonic).astype(float)
+        tonic_level[first + settle:self.start] = 1.0
+        # decision events
+        ph, a, b = next(x for x in self.phase_at if x[0] is s.decider)
+        self.read_at, self.decide_at = a + int(round(float(ph.read_from) / dt)), b
+        self.width = (b - self.read_at) * dt
+        ro = s.readouts[ph.decide]
+        trial_starts = self.start + np.arange(self.n_trials) * self.T
+        events = np.zeros((total, 3))                          # mark, decide, begin
+        events[trial_starts + self.read_at, 0] = 1
+        events[trial_starts + self.decide_at, 1] = 1
+        events[trial_starts, 2] = 1
+        # the reward each action would earn, on the samples (start, end] of its trial (the decision
+        # of a deciding phase that ends the trial falls on the next trial's first sample)
+        seq, n = task.sequence(), task.n_actions
+        earn = self.earn = (seq["u"][:self.n_trials] < seq["p"][:self.n_trials]).astype(float)
+        rewarded = np.zeros((total, n))
+        owner = np.full(total, -1)
+        owner[self.start + 1:total] = np.arange(total - self.start - 1) // self.T
+        rewarded[owner >= 0] = earn[owner[owner >= 0]]
+
+        ns = {"thr": ro.threshold, "excl": float(ro.exclusive), "n_act": n,
+              "events": TimedArray(events, dt=dt * second, name="graph_events"),
+              "rewarded": TimedArray(rewarded, dt=dt * second, name="graph_rewarded")}
+        for k in range(n):
+            ns[f"sw{k}"] = ro._size[k] * self.width
+        # running max (m<k>) and first index at the max (b<k>): one name per step, never reassigned
+        # (Brian2's numpy target aliases ``x = y`` and would change ``y`` with a later ``x = x + ...``)
+        eqs = "\n".join([f"count{k} : 1\nr{k} : 1\nm{k} : 1\nb{k} : 1" for k in range(n)]
+                        + ["choice : 1", "rew : 1", "ntop : 1", "nsel : 1", "ok : 1",
+                           "mark : 1", "decide : 1", "begin : 1"])
+        self.ctl = NeuronGroup(1, eqs, namespace=ns, name="graph_controller")
+        self.ctl.choice = -1
+        code = ["mark = events(t, 0)", "decide = events(t, 1)", "begin = events(t, 2)"]
+        code += [f"r{k} = count{k} / sw{k}" for k in range(n)]
+        code += ["m0 = r0"] + [f"m{k} = m{k - 1} + (r{k} - m{k - 1}) * int(r{k} > m{k - 1})" for k in range(1, n)]
+        top = f"m{n - 1}"
+        code += [f"ntop = " + " + ".join(f"int(r{k} == {top})" for k in range(n)),
+                 "nsel = " + " + ".join(f"int(r{k} > thr)" for k in range(n)),
+                 f"b{n - 1} = {n - 1} * int(r{n - 1} == {top}) - int(r{n - 1} != {top})"]
+        code += [f"b{k} = b{k + 1} + ({k} - b{k + 1}) * int(r{k} == {top})" for k in reversed(range(n - 1))]
+        code += [f"ok = int({top} > thr) * int(ntop == 1) * (1 - excl * int(nsel > 1))",
+                 "choice = decide * (ok * b0 - (1 - ok)) + (1 - decide) * choice",
+                 "rew = (decide * int(choice >= 0) * rewarded(t, int(clip(choice, 0, n_act - 1)))"
+                 " + (1 - decide) * rew) * (1 - begin)"]
+        code += [f"count{k} = count{k} * (1 - mark)" for k in range(n)]
+        self.runner = self.ctl.run_regularly("\n".join(code), dt=dt * second, when="start", order=-10,
+                                             name="graph_decide")
+        pool = blocks(len(ro.monitor.source), n)
+        self.counter = Synapses(ro.monitor.source, self.ctl, model="pool : integer (constant)",
+                                on_pre="\n".join(f"count{k}_post += int(pool == {k})" for k in range(n)),
+                                name="graph_counter")
+        self.counter.connect(i=np.arange(len(pool)), j=0)
+        self.counter.pool = pool
+        self.choices = StateMonitor(self.ctl, ["choice"], record=0, dt=dt * second, name="graph_choices")
+        objects = [self.ctl, self.runner, self.counter, self.choices]
+
+        # stimuli
+        obs = task.reset()
+        fields = []
+        for t in range(self.n_trials):
+            fields.append({k: v for k, v in obs.items() if k != "trial"})
+            obs = task.step(None).observation if t < self.n_trials - 1 else obs
+        task.reset()
+        for name, stim in s.stimuli.items():
+            level, gate = np.zeros((total, stim.pools)), np.zeros(total)
+            for ph, a, b in self.phase_at:
+                what = ph.drive.get(name)
+                if what is None:
+                    continue
+                rows = trial_starts[:, None] + np.arange(a, b)[None, :]       # trial x samples
+                if what == "reward":
+                    gate[rows.ravel()] = 1.0
+                elif what == "all":
+                    level[rows.ravel()] = 1.0
+                else:
+                    for t, r in enumerate(rows):
+                        value = fields[t].get(what)
+                        if isinstance(value, (tuple, list, np.ndarray)):
+                            level[r] = np.clip(np.asarray(value, float), 0, 1)
+                        elif value is not None:
+                            level[r, int(value)] = 1.0
+            per = len(stim._pool) // stim.pools
+            base, full = float(stim.spec.base), float(stim.spec.rate)
+            names = _namespace(stim.group, {f"graph_level_{name}": TimedArray(level, dt=dt * second),
+                                            "graph_base": base, "graph_full": full, "graph_per": per})
+            lev = f"{names[0]}(t, i // graph_per)"
+            if gate.any():
+                if stim.spec.kind != "poisson":
+                    raise ConfigError(f"experiment.stimuli.{name}.kind: loop: graph shows the reward on "
+                                      f"poisson stimuli only")
+                _namespace(stim.group, {f"graph_gate_{name}": TimedArray(gate, dt=dt * second)})
+                stim.group.outcome = linked_var(self.ctl, "rew", index=np.zeros(len(stim.group), dtype=int))
+                lev = f"clip({lev} + graph_gate_{name}(t) * outcome, 0, 1)"
+            objects.append(stim.group.run_regularly(
+                f"rate = (graph_base + {lev} * (graph_full - graph_base)) * Hz", dt=dt * second, when="start",
+                order=-5, name=f"graph_stim_{name}"))
+        for g in s._tonic:
+            key = _namespace(g, {f"graph_tonic_{g.name}": TimedArray(tonic_level, dt=dt * second)})[0]
+            objects.append(g.run_regularly(f"tonic_window = {key}(t)", dt=dt * second, when="start", order=-5,
+                                           name=f"graph_tonic_{g.name}"))
+        self.monitors = {name: r.monitor for name, r in s.readouts.items()}     # they record spikes here
+        brain.add(*objects)
+        self.total, self.trial_starts, self.used = total, trial_starts, False
+        self.mismatches = 0
+
+    # -- the run and the trial log ------------------------------------------------------------
+    def run(self) -> list[dict]:
+        s, brain = self.s, self.s.brain
+        if self.used:
+            raise ConfigError("experiment.loop: graph runs one session per brain (a second Session.run)")
+        if abs(float(brain.t_run) - self.t0) > 1e-9:
+            raise ConfigError("experiment.loop: graph must run right after the session is built (the brain ran since)")
+        self.used = True
+        # the run ends with the last trial; one more sample when the decision falls on that end
+        stop = (self.total - 1 + int(self.decide_at == self.T)) * self.dt
+        s.log(f"trial engine (in-graph): {self.n_trials} trials in one run of {stop - self.t0:.1f} s")
+        brain.run(stop * second - self.t0 * second)
+        brain.finish()
+        grid = self._grid()
+        c_t = np.round(np.asarray(self.choices.t_) / self.dt).astype(int)
+        c_v = np.asarray(self.choices.choice[0])
+        made = dict(zip(c_t, c_v))
+        task, obs = s.task, s.task.reset()
+        for k, t0 in enumerate(self.trial_starts):
+            choice = int(round(made[t0 + self.decide_at]))
+            choice = None if choice < 0 else choice
+            s.obs, s.step = obs, k
+            s._new_row()
+            outcome = self._row(k, t0, choice, grid)
+            obs = outcome.observation
+            s.rows.append(s.row)
+            s.windows.append(s.window)
+        s._log_weights(s.rows[-1])                           # the state at the end of the run
+        s.step, s.done = self.n_trials, True
+        if self.mismatches:
+            s.log(f"trial engine (in-graph): {self.mismatches} in-graph choices differ from the spikes' choices")
+        acc = np.mean([r["correct"] for r in s.rows]) if s.rows else float("nan")
+        s.log(f"trial engine (in-graph): {len(s.rows)} trials, accuracy {acc:.2f}")
+        return s.rows
+
+    def _grid(self) -> dict:
+        """Per readout: spike counts per pool and per cell on the ``sample_dt`` grid (cumulative per pool)."""
+        out, steps = {}, self.sim_steps
+        for name, mon in self.monitors.items():
+            ro = self.s.readouts[name]
+            step = np.round(np.asarray(mon.t_) / (self.dt / steps)).astype(np.int64)
+            sample = step // steps
+            cells = np.asarray(mon.i[:])
+            per_pool = np.zeros((ro.pools, self.total + 1))
+            np.add.at(per_pool, (ro._pool[cells], sample + 1), 1.0)
+            out[name] = (np.cumsum(per_pool, axis=1), sample, cells)    # C[:, s] = spikes before sample s
+        return out
+
+    def _shown(self, what: str, rewarded: bool) -> str:
+        if what == "reward":
+            return f"reward={float(rewarded):g}"
+        if what == "all":
+            return "all"
+        value = self.s.obs.get(what)
+        if isinstance(value, (tuple, list, np.ndarray)):
+            return f"{what}=" + "/".join(f"{float(x):g}" for x in value)
+        return "" if value is None else f"{what}={int(value)}"
+
+    def _row(self, k: int, t0: int, choice, grid):
+        s, dt = self.s, self.dt
+        earned = self.earn[k]
+        for ph, a, b in self.phase_at:
+            s.row[f"t_{ph.name}"] = round((t0 + a) * dt, 6)
+        for ph, a, b in self.phase_at:
+            where = {"trial": len(s.rows), "start": round((t0 + a) * dt, 6), "stop": round((t0 + b) * dt, 6)}
+            s.epochs.append({**where, "kind": "phase", "name": ph.name, "shown": ""})
+            for name, what in ph.drive.items():
+                shown = self._shown(what, a >= self.decide_at and choice is not None and bool(earned[choice]))
+                if shown:
+                    s.epochs.append({**where, "kind": "stimulus", "name": name, "shown": shown})
+            if ph.read:
+                lo, hi = t0 + a + int(round(float(ph.read_from) / dt)), t0 + b
+            for r in ph.read:
+                ro = s.readouts[r]
+                C, sample, cells = grid[r]
+                rates = (C[:, hi] - C[:, lo]) / (ro._size * (hi - lo) * dt)
+                if ro.keep == "cells":
+                    inside = (sample >= lo) & (sample < hi)
+                    s.window[f"{r}_{ph.name}"] = np.bincount(cells[inside], minlength=len(ro._pool)).astype(float)
+                elif ro.keep == "spikes":
+                    inside = (sample >= lo) & (sample < hi)
+                    s.window[f"{r}_{ph.name}"] = (cells[inside], np.asarray(self.monitors[r].t_)[inside])
+                if ro.pools == 1:
+                    s.row[f"{r}_{ph.name}_hz"] = float(rates[0])
+                else:
+                    s.row.update({f"{r}{j}_{ph.name}_hz": float(v) for j, v in enumerate(rates)})
+                if ph is s.decider:
+                    if ro.winner(rates) != choice:
+                        self.mismatches += 1
+                    decided = rates
+        outcome = s.task.step(choice)
+        ro = s.readouts[s.decider.decide]
+        s.row.update(choice=-1 if choice is None else choice, no_choice=int(choice is None),
+                     n_selected=int(np.sum(decided > ro.threshold)),
+                     latency_ms=self._latency(ro, choice, t0, grid[s.decider.decide][0]),
+                     reward=float(outcome.reward), correct=int(bool(outcome.correct)))
+        for key, val in outcome.info.items():
+            s.row.setdefault(key, val)
+        return outcome
+
+    def _latency(self, ro, choice, t0: int, C) -> float:
+        """As :meth:`Session._latency`: the end of the first ``latency_window`` after the deciding
+        phase's start in which the chosen pool's rate exceeds threshold."""
+        if choice is None:
+            return float("nan")
+        a = next(a for ph, a, b in self.phase_at if ph is self.s.decider)
+        c = C[choice, t0 + a:t0 + self.decide_at + 1]
+        lag = int(round(float(self.s.spec.latency_window) / self.dt))
+        rate = (c[lag:] - c[:-lag]) / (ro._size[choice] * lag * self.dt)
+        above = np.nonzero(rate > ro.threshold)[0]
+        return float((lag + above[0]) * self.dt * 1000.0) if len(above) else float("nan")

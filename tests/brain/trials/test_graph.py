@@ -1,0 +1,98 @@
+"""The in-graph loop (loop: graph): the trial logic in generated code gives the Python loop's trials."""
+import math
+
+import numpy as np
+import pytest
+from brian2 import ms
+
+from brain.backends import configure
+from brain.brain import Brain
+from brain.config import ConfigError
+from brain.schema import build_config
+from brain.trials.engine import Session
+from tests.brain.trials.test_engine import _spec
+
+
+def _brain(backend="numpy", seed=3):
+    cfg = build_config({"seed": seed, "dt": "0.1 ms", "backend": backend, "regions": {
+        "cue": {"type": "channel_input", "n_channels": 2, "n_per_channel": 20},
+        "pool": {"type": "cortex", "n_exc": 80, "n_inh": 20, "p_connect": 0.1}}})
+    return Brain(cfg, configure(backend, dt=cfg.dt), record=False)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+LAST = [{"name": "iti", "duration": "20 ms", "tonic": True, "drive": {"kick": "reward"}},
+        {"name": "cue", "duration": "60 ms", "drive": {"cue": "stimulus"}, "read_from": "10 ms", "decide": "choice"}]
+
+
+@pytest.mark.parametrize("phases", [None, LAST], ids=["reward_after_choice", "decision_ends_the_trial"])
+def test_graph_loop_gives_the_operation_loops_trials(phases):
+    """Same seed, same random numbers (the graph loop draws none): every row and epoch agrees,
+    rates and latencies up to float rounding. With the decision at the trial's end, the reward
+    phase before it shows nothing (the outcome belongs to the trial that ends)."""
+    spec = dict(settle="20 ms", settle_tonic="10 ms", **({"phases": phases} if phases else {}))
+    ep_a, ep_b = [], []
+    a = Session(_brain(), _spec(**spec), seed=7, epochs=ep_a).run()
+    s = Session(_brain(), _spec(loop="graph", **spec), seed=7, epochs=ep_b)
+    b = s.run()
+    assert s.graph.mismatches == 0
+    assert len(a) == len(b) == 12
+    for ra, rb in zip(a, b):
+        assert set(ra) == set(rb)
+        bad = [k for k in ra if not _same(ra[k], rb[k])]
+        assert not bad, (ra["step"], bad)
+    assert len(ep_a) == len(ep_b) and all(x["shown"] == y["shown"] for x, y in zip(ep_a, ep_b))
+    choices = {r["choice"] for r in b}
+    rewarded = np.array([r["reward"] for r in b]) > 0
+    assert {0, 1} <= choices and rewarded.any() and (~rewarded).any()
+    if phases is None:
+        exc = np.array([r["exc_outcome_hz"] for r in b])     # the in-graph reward kicks `pool`
+        assert exc[rewarded].min() > exc[~rewarded].max()
+    else:
+        assert all(e["shown"] == "reward=0" for e in ep_b if e["name"] == "kick")
+
+
+def test_graph_loop_runs_on_cpp_standalone():
+    """One compiled program: the cue's pool is chosen, and only rewarded trials get the reward kick."""
+    b = _brain("cpp_standalone")
+    try:
+        rows = Session(b, _spec(loop="graph"), seed=7).run()
+    finally:
+        b.backend.close()
+    assert len(rows) == 12 and all(r["choice"] == r["stimulus"] for r in rows)
+    rewarded = np.array([r["reward"] for r in rows]) > 0
+    assert rewarded.any() and (~rewarded).any()
+    exc = np.array([r["exc_outcome_hz"] for r in rows])
+    assert exc[rewarded].min() > exc[~rewarded].max()
+    assert all(10 <= r["latency_ms"] <= 60 for r in rows)
+
+
+def test_python_loops_refuse_cpp_standalone():
+    with pytest.raises(ConfigError, match="experiment.loop: 'operation' needs a runtime backend"):
+        Session(_brain("cpp_standalone"), _spec(), seed=7)
+
+
+@pytest.mark.parametrize("over, match", [
+    ({"task": {"type": "two_step", "n_trials": 3}, "stimuli": {"cue": {"port": "cue.out", "pools": 2}},
+      "phases": [{"name": "cue", "duration": "20 ms", "decide": "choice"}]}, "two_step task cannot run in-graph"),
+    ({"phases": [{"name": "cue", "duration": "20 ms", "decide": "choice", "reset": ["pool"]}]}, "reset"),
+    ({"phases": [{"name": "cue", "duration": "20 ms", "decide": "choice"},
+                 {"name": "out", "duration": "20 ms", "drive": {"cue": "reward"}}]}, "stimuli.cue.kind"),
+    ({"phases": [{"name": "show", "duration": "20 ms", "drive": {"cue": "stimulus"}}]}, "deciding phase"),
+])
+def test_graph_loop_refuses_what_it_cannot_run(over, match):
+    with pytest.raises(ConfigError, match=match):
+        Session(_brain(), _spec(loop="graph", **over), seed=7)
+
+
+def test_graph_loop_runs_once_and_right_after_it_is_built():
+    b = _brain()
+    s = Session(b, _spec(loop="graph", task={"type": "goal_cued", "n_trials": 2}), seed=7)
+    b.run(10 * ms)
+    with pytest.raises(ConfigError, match="right after the session is built"):
+        s.run()
