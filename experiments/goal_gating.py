@@ -32,7 +32,15 @@ synapses.
 Ablations (each a fresh brain, same seed and task): ``no_goal_projection`` (no PFC -> striatum
 goal projections: a control, chance by design), ``ungated`` (``da_three_factor`` in place of
 ``goal_three_factor``: the goal still sets the gain), ``open_gate`` (the gate also opens for the
-distractor, which then overwrites the goal).
+distractor, which then overwrites the goal). ``ablate: NAME`` runs the main session on that
+ablation's brain instead (one brain per run: how ablations run on cpp_standalone, where a run
+builds one program, and how a sweep runs them in parallel); the metrics are then that brain's,
+plus its ``accuracy_NAME`` (and the open gate's overwrite metrics).
+
+``loop: graph`` (the session in generated code, :mod:`brain.trials.graph`; also on cpp_standalone)
+runs the main session only: ``retention_trials: 0`` and ``ablations: []`` (the retention test
+freezes learning between blocks, which a compiled session cannot). With the same seed it gives
+the Python loop's trials.
 
 Metrics
 -------
@@ -78,7 +86,7 @@ from brain.trials.tasks import GoalCued
 from plasticity.params import ParamError, check_positive_int, check_probability
 from regions.base import derive_seed
 
-BACKENDS = ("numpy", "cython")     # closed loop: choices and rewards are decided during the run
+BACKENDS = ("numpy", "cython", "cpp_standalone")   # cpp_standalone with experiment.loop: graph
 ABLATIONS = ("no_goal_projection", "ungated", "open_gate")
 
 
@@ -95,6 +103,7 @@ class Params(SessionSpec):
     interference_trials: int = 100       # goal-1-only rewarded trials after training
     retention_trials: int = 40           # then goal-0 trials, learning frozen (0: no retention test)
     ablations: tuple[str, ...] = ABLATIONS
+    ablate: str = ""                     # run the main session on this ablation's brain
     figure: bool = True
 
     def __post_init__(self):
@@ -113,8 +122,16 @@ class Params(SessionSpec):
         for a in self.ablations:
             if a not in ABLATIONS:
                 raise ParamError("ablations", f"each must be one of {', '.join(ABLATIONS)}, got {a!r}")
-        if "open_gate" in self.ablations and "distractor" not in {ph.name for ph in self.phases}:
-            raise ParamError("ablations", "open_gate needs a phase named 'distractor'")
+        if self.ablate and self.ablate not in ABLATIONS:
+            raise ParamError("ablate", f"must be one of {', '.join(ABLATIONS)} or empty, got {self.ablate!r}")
+        for key, names in (("ablations", self.ablations), ("ablate", (self.ablate,))):
+            if "open_gate" in names and "distractor" not in {ph.name for ph in self.phases}:
+                raise ParamError(key, "open_gate needs a phase named 'distractor'")
+        if self.loop == "graph":
+            if self.retention_trials:
+                raise ParamError("retention_trials", "must be 0 with loop: graph (it freezes learning between blocks)")
+            if self.ablations:
+                raise ParamError("ablations", "must be [] with loop: graph (one brain per run: use ablate: NAME)")
 
 
 def _task(p: Params, seed: int, **over) -> GoalCued:
@@ -138,7 +155,7 @@ def _held(rows) -> np.ndarray:
 class _Run:
     """One brain and its session: the main session, then the interference / retention blocks."""
 
-    def __init__(self, ctx, p: Params, config, label: str, record: bool):
+    def __init__(self, ctx, p: Params, config, label: str, record: bool, ablation: str = ""):
         self.p, self.ctx = p, ctx
         self.brain = ctx.brain(config, record=record)
         if p.striatum not in self.brain.regions or p.pfc not in self.brain.regions:
@@ -149,7 +166,7 @@ class _Run:
         if self.task.n_goals + self.task.distractors > pools:
             raise ConfigError(f"experiment.task: n_goals + distractors must not exceed {p.pfc}'s n_pools ({pools})")
         spec = p
-        if label == "open_gate":
+        if ablation == "open_gate":
             phases = tuple(dataclasses.replace(ph, drive={**ph.drive, "gate": "all"}) if ph.name == "distractor"
                            else ph for ph in p.phases)
             spec = dataclasses.replace(p, phases=phases)
@@ -192,9 +209,20 @@ def _ablated_config(config, p: Params, ablation: str):
     return dataclasses.replace(config, projections=projections)
 
 
+def _ablation_metrics(ablation: str, rows, n_goals: int, p: Params) -> dict[str, float]:
+    out = {f"accuracy_{ablation}": float(np.nanmean(_per_goal(rows, n_goals, p.n_last)))}
+    if ablation == "open_gate":
+        over = _held(rows) == np.array([r.get("distractor", -1) for r in rows])
+        out["overwrite_rate_open_gate"] = float(np.mean(over))
+        out["accuracy_overwritten_open_gate"] = (
+            float(np.mean([r["correct"] for r, o in zip(rows, over) if o])) if over.any() else float("nan"))
+    return out
+
+
 def run(ctx) -> dict[str, float]:
     p: Params = ctx.params
-    main = _Run(ctx, p, ctx.config, "main", record=True)
+    config = _ablated_config(ctx.config, p, p.ablate) if p.ablate else ctx.config
+    main = _Run(ctx, p, config, "main", record=True, ablation=p.ablate)
     G = main.task.n_goals
     rows = main.run()
     goal = np.array([r["goal"] for r in rows])
@@ -217,20 +245,15 @@ def run(ctx) -> dict[str, float]:
     }
     if p.retention_trials and G > 1:
         metrics["retention_gated"] = main.retention()
-    curves = {"gated": rows}
+    curves = {p.ablate or "gated": rows}
+    if p.ablate:
+        metrics.update(_ablation_metrics(p.ablate, rows, G, p))
     for ablation in p.ablations:
-        ab = _Run(ctx, p, _ablated_config(ctx.config, p, ablation), ablation, record=False)
+        ab = _Run(ctx, p, _ablated_config(ctx.config, p, ablation), ablation, record=False, ablation=ablation)
         ab_rows = curves[ablation] = ab.run()
-        metrics[f"accuracy_{ablation}"] = float(np.nanmean(_per_goal(ab_rows, G, p.n_last)))
+        metrics.update(_ablation_metrics(ablation, ab_rows, G, p))
         if ablation == "ungated" and p.retention_trials and G > 1:
             metrics["retention_ungated"] = ab.retention()
-        if ablation == "open_gate":
-            held = _held(ab_rows)
-            dis = np.array([r.get("distractor", -1) for r in ab_rows])
-            over = held == dis
-            metrics["overwrite_rate_open_gate"] = float(np.mean(over))
-            metrics["accuracy_overwritten_open_gate"] = (
-                float(np.mean([r["correct"] for r, o in zip(ab_rows, over) if o])) if over.any() else float("nan"))
     _weights(main, metrics, p)
     if p.figure and ctx.out is not None:
         figures = ctx.out / "figures"

@@ -33,6 +33,8 @@ phase, a second :meth:`Session.run`.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from brian2 import NeuronGroup, StateMonitor, Synapses, TimedArray, defaultclock, linked_var, second
 
@@ -53,6 +55,35 @@ def _namespace(group, values: dict) -> list[str]:
         group.namespace = {}
     group.namespace.update(values)
     return list(values)
+
+
+def decision_code(n: int) -> tuple[str, str]:
+    """The controller's equations and its ``run_regularly`` code for ``n`` pools.
+
+    At ``events(t, 1)`` (the deciding phase's end) it applies :meth:`Readout.winner`: the pool with
+    the highest rate ``r<k> = count<k> / sw<k>``, if above ``thr`` and unique (and, with ``excl``,
+    the only one above), else -1; then the reward ``rewarded(t, choice)``. ``events(t, 2)`` (a
+    trial's start) clears the reward, ``events(t, 0)`` (``read_from``) zeroes the counters.
+    Comparisons only, no arithmetic on rates (which rounds: 38.6 + (126.2 - 38.6) != 126.2):
+    ``top<k>`` is 1 where pool k is at the maximum, ``b<k>`` the first such pool from k on.
+    """
+    eqs = "\n".join([f"count{k} : 1\nr{k} : 1\ntop{k} : 1\nb{k} : 1" for k in range(n)]
+                    + ["choice : 1", "rew : 1", "ntop : 1", "nsel : 1", "ok : 1", "mark : 1", "decide : 1",
+                       "begin : 1"])
+    code = ["mark = events(t, 0)", "decide = events(t, 1)", "begin = events(t, 2)"]
+    code += [f"r{k} = count{k} / sw{k}" for k in range(n)]
+    code += [f"top{k} = " + (" * ".join(f"int(r{k} >= r{j})" for j in range(n) if j != k) or "1")
+             for k in range(n)]
+    code += ["ntop = " + " + ".join(f"top{k}" for k in range(n)),
+             "nsel = " + " + ".join(f"int(r{k} > thr)" for k in range(n)),
+             f"b{n - 1} = {n - 1} * top{n - 1} - (1 - top{n - 1})"]
+    code += [f"b{k} = b{k + 1} + ({k} - b{k + 1}) * top{k}" for k in reversed(range(n - 1))]
+    code += ["ok = int(nsel > 0) * int(ntop == 1) * (1 - excl * int(nsel > 1))",
+             "choice = decide * (ok * b0 - (1 - ok)) + (1 - decide) * choice",
+             "rew = (decide * int(choice >= 0) * rewarded(t, int(clip(choice, 0, n_act - 1)))"
+             " + (1 - decide) * rew) * (1 - begin)"]
+    code += [f"count{k} = count{k} * (1 - mark)" for k in range(n)]
+    return eqs, "\n".join(code)
 
 
 class GraphLoop:
@@ -123,27 +154,10 @@ class GraphLoop:
               "rewarded": TimedArray(rewarded, dt=dt * second, name="graph_rewarded")}
         for k in range(n):
             ns[f"sw{k}"] = ro._size[k] * self.width
-        # running max (m<k>) and first index at the max (b<k>): one name per step, never reassigned
-        # (Brian2's numpy target aliases ``x = y`` and would change ``y`` with a later ``x = x + ...``)
-        eqs = "\n".join([f"count{k} : 1\nr{k} : 1\nm{k} : 1\nb{k} : 1" for k in range(n)]
-                        + ["choice : 1", "rew : 1", "ntop : 1", "nsel : 1", "ok : 1",
-                           "mark : 1", "decide : 1", "begin : 1"])
+        eqs, code = decision_code(n)
         self.ctl = NeuronGroup(1, eqs, namespace=ns, name="graph_controller")
         self.ctl.choice = -1
-        code = ["mark = events(t, 0)", "decide = events(t, 1)", "begin = events(t, 2)"]
-        code += [f"r{k} = count{k} / sw{k}" for k in range(n)]
-        code += ["m0 = r0"] + [f"m{k} = m{k - 1} + (r{k} - m{k - 1}) * int(r{k} > m{k - 1})" for k in range(1, n)]
-        top = f"m{n - 1}"
-        code += [f"ntop = " + " + ".join(f"int(r{k} == {top})" for k in range(n)),
-                 "nsel = " + " + ".join(f"int(r{k} > thr)" for k in range(n)),
-                 f"b{n - 1} = {n - 1} * int(r{n - 1} == {top}) - int(r{n - 1} != {top})"]
-        code += [f"b{k} = b{k + 1} + ({k} - b{k + 1}) * int(r{k} == {top})" for k in reversed(range(n - 1))]
-        code += [f"ok = int({top} > thr) * int(ntop == 1) * (1 - excl * int(nsel > 1))",
-                 "choice = decide * (ok * b0 - (1 - ok)) + (1 - decide) * choice",
-                 "rew = (decide * int(choice >= 0) * rewarded(t, int(clip(choice, 0, n_act - 1)))"
-                 " + (1 - decide) * rew) * (1 - begin)"]
-        code += [f"count{k} = count{k} * (1 - mark)" for k in range(n)]
-        self.runner = self.ctl.run_regularly("\n".join(code), dt=dt * second, when="start", order=-10,
+        self.runner = self.ctl.run_regularly(code, dt=dt * second, when="start", order=-10,
                                              name="graph_decide")
         pool = blocks(len(ro.monitor.source), n)
         self.counter = Synapses(ro.monitor.source, self.ctl, model="pool : integer (constant)",
@@ -232,8 +246,10 @@ class GraphLoop:
             s.windows.append(s.window)
         s._log_weights(s.rows[-1])                           # the state at the end of the run
         s.step, s.done = self.n_trials, True
-        if self.mismatches:
-            s.log(f"trial engine (in-graph): {self.mismatches} in-graph choices differ from the spikes' choices")
+        if self.mismatches:            # a bug of the generated rule: say so loudly, keep the results
+            msg = f"trial engine (in-graph): {self.mismatches} in-graph choices differ from the spikes' choices"
+            s.log(msg)
+            warnings.warn(msg, RuntimeWarning, stacklevel=2)
         acc = np.mean([r["correct"] for r in s.rows]) if s.rows else float("nan")
         s.log(f"trial engine (in-graph): {len(s.rows)} trials, accuracy {acc:.2f}")
         return s.rows

@@ -233,6 +233,13 @@ def test_goal_gating_protocol_validation():
         bad(task={"type": "reversal"})
     with pytest.raises(ConfigError, match=r"experiment\.retention_trials"):
         bad(retention_trials=-3)
+    with pytest.raises(ConfigError, match=r"experiment\.ablate: must be one of"):
+        bad(ablate="no_pfc")
+    with pytest.raises(ConfigError, match=r"experiment\.retention_trials: must be 0 with loop: graph"):
+        bad(loop="graph", ablations=[])
+    with pytest.raises(ConfigError, match=r"experiment\.ablations: must be \[\] with loop: graph"):
+        bad(loop="graph", retention_trials=0)
+    assert bad(loop="graph", retention_trials=0, ablations=[], ablate="ungated").experiment.ablate == "ungated"
     with pytest.raises(ConfigError, match=r"experiment\.readouts"):
         bad(readouts={k: v for k, v in data["experiment"]["readouts"].items() if k != "pfc"},
             phases=[{**ph, "read": []} if ph.get("read") == ["pfc"] else ph for ph in data["experiment"]["phases"]])

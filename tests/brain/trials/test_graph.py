@@ -30,7 +30,14 @@ LAST = [{"name": "iti", "duration": "20 ms", "tonic": True, "drive": {"kick": "r
         {"name": "cue", "duration": "60 ms", "drive": {"cue": "stimulus"}, "read_from": "10 ms", "decide": "choice"}]
 
 
-@pytest.mark.parametrize("phases", [None, LAST], ids=["reward_after_choice", "decision_ends_the_trial"])
+#: both pools driven above threshold: the winner is the higher rate (the multi-selection path, where
+#: an arithmetic max would round: 38.6 + (126.2 - 38.6) != 126.2 made a no-choice on cpp_standalone)
+BOTH = [{"name": "cue", "duration": "60 ms", "drive": {"cue": "all"}, "read_from": "10 ms", "decide": "choice"},
+        {"name": "outcome", "duration": "20 ms", "drive": {"kick": "reward"}, "read": ["exc"]}]
+
+
+@pytest.mark.parametrize("phases", [None, LAST, BOTH], ids=["reward_after_choice", "decision_ends_the_trial",
+                                                            "both_pools_above_threshold"])
 def test_graph_loop_gives_the_operation_loops_trials(phases):
     """Same seed, same random numbers (the graph loop draws none): every row and epoch agrees,
     rates and latencies up to float rounding. With the decision at the trial's end, the reward
@@ -50,7 +57,9 @@ def test_graph_loop_gives_the_operation_loops_trials(phases):
     choices = {r["choice"] for r in b}
     rewarded = np.array([r["reward"] for r in b]) > 0
     assert {0, 1} <= choices and rewarded.any() and (~rewarded).any()
-    if phases is None:
+    if phases is BOTH:
+        assert all(r["n_selected"] == 2 for r in b)
+    if phases is not LAST:
         exc = np.array([r["exc_outcome_hz"] for r in b])     # the in-graph reward kicks `pool`
         assert exc[rewarded].min() > exc[~rewarded].max()
     else:
@@ -96,3 +105,31 @@ def test_graph_loop_runs_once_and_right_after_it_is_built():
     b.run(10 * ms)
     with pytest.raises(ConfigError, match="right after the session is built"):
         s.run()
+
+
+@pytest.mark.parametrize("rates, thr, excl, expected", [
+    ((38.6, 126.2), 20.0, 0, 1),          # the cpp_standalone case: an arithmetic max rounded, no choice
+    ((126.2, 38.6), 20.0, 0, 0),
+    ((30.0, 30.0), 20.0, 0, -1),          # a tie at the top: no choice
+    ((10.0, 15.0), 20.0, 0, -1),          # none above threshold
+    ((25.0, 40.0), 20.0, 1, -1),          # exclusive: two above
+    ((5.0, 40.0, 40.0 / 3 * 3), 20.0, 0, -1),
+    ((5.0, 41.0, 40.0), 40.5, 1, 1),      # exclusive: one above
+])
+def test_decision_code_is_the_readouts_winner_rule(rates, thr, excl, expected):
+    from brian2 import NeuronGroup, Network, TimedArray, prefs
+
+    from brain.trials.graph import decision_code
+    configure("numpy")
+    prefs.codegen.target = "numpy"
+    n = len(rates)
+    eqs, code = decision_code(n)
+    ns = {"thr": thr, "excl": float(excl), "n_act": n, **{f"sw{k}": 1.0 for k in range(n)},
+          "events": TimedArray(np.array([[0.0, 1.0, 0.0]]), dt=1 * ms),
+          "rewarded": TimedArray(np.ones((1, n)), dt=1 * ms)}
+    g = NeuronGroup(1, eqs, namespace=ns)
+    for k, r in enumerate(rates):
+        setattr(g, f"count{k}", r)
+    g.run_regularly(code, dt=1 * ms)
+    Network(g).run(0.1 * ms, namespace={})
+    assert g.choice[0] == expected and g.rew[0] == float(expected >= 0)
