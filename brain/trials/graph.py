@@ -23,9 +23,9 @@ correctness and info, and are checked against the choices recomputed from the sp
 (:attr:`GraphLoop.mismatches`, 0 when the two agree). The corticostriatal weights of
 ``log_weights`` are logged on the last trial only (the state at the end of the run).
 
-With the same seed on a runtime backend the graph loop draws the same random numbers as the
-operation loop (nothing here draws any), so both give the same trials; on cpp_standalone the
-random stream differs and agreement is statistical.
+Nothing here draws random numbers, so with the same seed the graph loop gives the operation
+loop's trials; Brian2 2.11's cpp_standalone draws the same stream as the runtime targets, so it
+does too (reversal_learning seeds 4 and 10: identical metrics and trial logs).
 
 Not supported (a one-line ``ConfigError``): tasks whose observations follow the choices (two_step),
 phases that reset a region, a reward shown on a ``rate`` port, a session without a deciding
@@ -91,131 +91,129 @@ class GraphLoop:
 
     def __init__(self, session):
         self.s = s = session
-        spec, brain, task = s.spec, s.brain, s.task
-        if s.decider is None:
-            raise ConfigError("experiment.loop: graph needs a deciding phase (decide: READOUT)")
-        if not getattr(task, "in_graph", False):
-            raise ConfigError(f"experiment.loop: the {task.name} task cannot run in-graph (its observations "
-                              f"follow the choices); use loop: operation")
-        for k, ph in enumerate(s.phases):
-            if ph.reset:
-                raise ConfigError(f"experiment.phases[{k}].reset: not supported with loop: graph")
+        self._check()
         dt = self.dt = s.dt
         self.sim_steps = int(round(dt / float(defaultclock.dt)))
         if abs(dt / float(defaultclock.dt) - self.sim_steps) > 1e-6:
             raise ConfigError(f"experiment.sample_dt: must be a multiple of dt for loop: graph, got {dt * 1000:g} ms")
         self.n_trials, self.T = s._steps(), s.trial_steps
-        self.t0 = float(brain.t_run)
+        self.t0 = float(s.brain.t_run)
         first = _steps(self.t0, dt, "loop (the brain's time at the session's start)")
-        settle, tonic = _steps(spec.settle, dt, "settle"), _steps(spec.settle_tonic, dt, "settle_tonic")
+        settle, tonic = _steps(s.spec.settle, dt, "settle"), _steps(s.spec.settle_tonic, dt, "settle_tonic")
         self.start = first + settle + tonic                    # grid index of trial 1's start
-        total = self.start + self.n_trials * self.T + 1        # one closing sample: everything off
-        self.phase_at = []                                     # (phase, start offset, end offset) in a trial
-        at = 0
+        self.total = self.start + self.n_trials * self.T + 1   # one closing sample: everything off
+        self.trial_starts = self.start + np.arange(self.n_trials) * self.T
+        self.phase_at, at = [], 0                              # (phase, start offset, end offset) in a trial
         for ph in s.phases:
             n = int(round(float(ph.duration) / dt))
             self.phase_at.append((ph, at, at + n))
             at += n
-        trial_of = np.full(total, -1)
-        trial_of[self.start:total - 1] = np.arange(self.n_trials * self.T) // self.T
-        offset = np.where(trial_of >= 0, np.arange(total) - self.start - trial_of * self.T, -1)
+        objects = self._controller()
+        tonic_level = self._during(lambda ph: ph.tonic)
+        tonic_level[first + settle:self.start] = 1.0           # settle_tonic, then the tonic phases
+        for g in s._tonic:
+            key = _namespace(g, {f"graph_tonic_{g.name}": TimedArray(tonic_level, dt=dt * second)})[0]
+            objects.append(g.run_regularly(f"tonic_window = {key}(t)", dt=dt * second, when="start", order=-5,
+                                           name=f"graph_tonic_{g.name}"))
+        objects += self._stimuli()
+        self.monitors = {name: r.monitor for name, r in s.readouts.items()}     # they record spikes here
+        s.brain.add(*objects)
+        self.used, self.mismatches = False, 0
 
-        def during(ph_filter):
-            mask = np.zeros(total, bool)
-            for ph, a, b in self.phase_at:
-                if ph_filter(ph):
-                    mask |= (offset >= a) & (offset < b)
-            return mask
+    def _check(self) -> None:
+        s = self.s
+        if s.decider is None:
+            raise ConfigError("experiment.loop: graph needs a deciding phase (decide: READOUT)")
+        if not getattr(s.task, "in_graph", False):
+            raise ConfigError(f"experiment.loop: the {s.task.name} task cannot run in-graph (its observations "
+                              f"follow the choices); use loop: operation")
+        for k, ph in enumerate(s.phases):
+            if ph.reset:
+                raise ConfigError(f"experiment.phases[{k}].reset: not supported with loop: graph")
 
-        # tonic window: settle_tonic, then the tonic phases
-        tonic_level = during(lambda ph: ph.tonic).astype(float)
-        tonic_level[first + settle:self.start] = 1.0
-        # decision events
+    def _during(self, keep) -> np.ndarray:
+        """1.0 on the samples of the trials' phases for which ``keep(phase)``, else 0."""
+        out = np.zeros(self.total)
+        for ph, a, b in self.phase_at:
+            if keep(ph):
+                out[(self.trial_starts[:, None] + np.arange(a, b)[None, :]).ravel()] = 1.0
+        return out
+
+    def _controller(self) -> list:
+        """The controller group, its decision code, the counting synapses and the choice monitor."""
+        s, dt, n = self.s, self.dt, self.s.task.n_actions
         ph, a, b = next(x for x in self.phase_at if x[0] is s.decider)
         self.read_at, self.decide_at = a + int(round(float(ph.read_from) / dt)), b
-        self.width = (b - self.read_at) * dt
         ro = s.readouts[ph.decide]
-        trial_starts = self.start + np.arange(self.n_trials) * self.T
-        events = np.zeros((total, 3))                          # mark, decide, begin
-        events[trial_starts + self.read_at, 0] = 1
-        events[trial_starts + self.decide_at, 1] = 1
-        events[trial_starts, 2] = 1
+        events = np.zeros((self.total, 3))                     # mark, decide, begin
+        for col, at in enumerate((self.read_at, self.decide_at, 0)):
+            events[self.trial_starts + at, col] = 1
         # the reward each action would earn, on the samples (start, end] of its trial (the decision
         # of a deciding phase that ends the trial falls on the next trial's first sample)
-        seq, n = task.sequence(), task.n_actions
-        earn = self.earn = (seq["u"][:self.n_trials] < seq["p"][:self.n_trials]).astype(float)
-        rewarded = np.zeros((total, n))
-        owner = np.full(total, -1)
-        owner[self.start + 1:total] = np.arange(total - self.start - 1) // self.T
-        rewarded[owner >= 0] = earn[owner[owner >= 0]]
-
+        seq = s.task.sequence()
+        self.earn = (seq["u"][:self.n_trials] < seq["p"][:self.n_trials]).astype(float)
+        owner = np.full(self.total, -1)
+        owner[self.start + 1:] = np.arange(self.total - self.start - 1) // self.T
+        rewarded = np.zeros((self.total, n))
+        rewarded[owner >= 0] = self.earn[owner[owner >= 0]]
         ns = {"thr": ro.threshold, "excl": float(ro.exclusive), "n_act": n,
               "events": TimedArray(events, dt=dt * second, name="graph_events"),
-              "rewarded": TimedArray(rewarded, dt=dt * second, name="graph_rewarded")}
-        for k in range(n):
-            ns[f"sw{k}"] = ro._size[k] * self.width
+              "rewarded": TimedArray(rewarded, dt=dt * second, name="graph_rewarded"),
+              **{f"sw{k}": ro._size[k] * (b - self.read_at) * dt for k in range(n)}}
         eqs, code = decision_code(n)
         self.ctl = NeuronGroup(1, eqs, namespace=ns, name="graph_controller")
         self.ctl.choice = -1
-        self.runner = self.ctl.run_regularly(code, dt=dt * second, when="start", order=-10,
-                                             name="graph_decide")
+        runner = self.ctl.run_regularly(code, dt=dt * second, when="start", order=-10, name="graph_decide")
         pool = blocks(len(ro.monitor.source), n)
-        self.counter = Synapses(ro.monitor.source, self.ctl, model="pool : integer (constant)",
-                                on_pre="\n".join(f"count{k}_post += int(pool == {k})" for k in range(n)),
-                                name="graph_counter")
-        self.counter.connect(i=np.arange(len(pool)), j=0)
-        self.counter.pool = pool
+        counter = Synapses(ro.monitor.source, self.ctl, model="pool : integer (constant)",
+                           on_pre="\n".join(f"count{k}_post += int(pool == {k})" for k in range(n)),
+                           name="graph_counter")
+        counter.connect(i=np.arange(len(pool)), j=0)
+        counter.pool = pool
         self.choices = StateMonitor(self.ctl, ["choice"], record=0, dt=dt * second, name="graph_choices")
-        objects = [self.ctl, self.runner, self.counter, self.choices]
+        return [self.ctl, runner, counter, self.choices]
 
-        # stimuli
-        obs = task.reset()
-        fields = []
-        for t in range(self.n_trials):
-            fields.append({k: v for k, v in obs.items() if k != "trial"})
-            obs = task.step(None).observation if t < self.n_trials - 1 else obs
+    def _stimuli(self) -> list:
+        """Each stimulus's levels on the grid, and its ``run_regularly`` (the reward through ``rew``)."""
+        s, dt, task = self.s, self.dt, self.s.task
+        obs, fields = task.reset(), []
+        for t in range(self.n_trials):                         # observations do not follow the choices
+            fields.append(obs)
+            if t < self.n_trials - 1:
+                obs = task.step(None).observation
         task.reset()
+        out = []
         for name, stim in s.stimuli.items():
-            level, gate = np.zeros((total, stim.pools)), np.zeros(total)
+            level, gate = np.zeros((self.total, stim.pools)), np.zeros(self.total)
             for ph, a, b in self.phase_at:
                 what = ph.drive.get(name)
-                if what is None:
-                    continue
-                rows = trial_starts[:, None] + np.arange(a, b)[None, :]       # trial x samples
+                rows = self.trial_starts[:, None] + np.arange(a, b)[None, :]      # trial x samples
                 if what == "reward":
                     gate[rows.ravel()] = 1.0
                 elif what == "all":
                     level[rows.ravel()] = 1.0
-                else:
+                elif what is not None:
                     for t, r in enumerate(rows):
                         value = fields[t].get(what)
                         if isinstance(value, (tuple, list, np.ndarray)):
                             level[r] = np.clip(np.asarray(value, float), 0, 1)
                         elif value is not None:
                             level[r, int(value)] = 1.0
-            per = len(stim._pool) // stim.pools
-            base, full = float(stim.spec.base), float(stim.spec.rate)
-            names = _namespace(stim.group, {f"graph_level_{name}": TimedArray(level, dt=dt * second),
-                                            "graph_base": base, "graph_full": full, "graph_per": per})
-            lev = f"{names[0]}(t, i // graph_per)"
+            key = f"graph_{name}"
+            _namespace(stim.group, {f"{key}_level": TimedArray(level, dt=dt * second),
+                                    f"{key}_base": float(stim.spec.base), f"{key}_full": float(stim.spec.rate),
+                                    f"{key}_per": len(stim._pool) // stim.pools})
+            lev = f"{key}_level(t, i // {key}_per)"
             if gate.any():
                 if stim.spec.kind != "poisson":
                     raise ConfigError(f"experiment.stimuli.{name}.kind: loop: graph shows the reward on "
                                       f"poisson stimuli only")
-                _namespace(stim.group, {f"graph_gate_{name}": TimedArray(gate, dt=dt * second)})
+                _namespace(stim.group, {f"{key}_gate": TimedArray(gate, dt=dt * second)})
                 stim.group.outcome = linked_var(self.ctl, "rew", index=np.zeros(len(stim.group), dtype=int))
-                lev = f"clip({lev} + graph_gate_{name}(t) * outcome, 0, 1)"
-            objects.append(stim.group.run_regularly(
-                f"rate = (graph_base + {lev} * (graph_full - graph_base)) * Hz", dt=dt * second, when="start",
-                order=-5, name=f"graph_stim_{name}"))
-        for g in s._tonic:
-            key = _namespace(g, {f"graph_tonic_{g.name}": TimedArray(tonic_level, dt=dt * second)})[0]
-            objects.append(g.run_regularly(f"tonic_window = {key}(t)", dt=dt * second, when="start", order=-5,
-                                           name=f"graph_tonic_{g.name}"))
-        self.monitors = {name: r.monitor for name, r in s.readouts.items()}     # they record spikes here
-        brain.add(*objects)
-        self.total, self.trial_starts, self.used = total, trial_starts, False
-        self.mismatches = 0
+                lev = f"clip({lev} + {key}_gate(t) * outcome, 0, 1)"
+            out.append(stim.group.run_regularly(f"rate = ({key}_base + {lev} * ({key}_full - {key}_base)) * Hz",
+                                                dt=dt * second, when="start", order=-5, name=f"graph_stim_{name}"))
+        return out
 
     # -- the run and the trial log ------------------------------------------------------------
     def run(self) -> list[dict]:
