@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from brain.model import Model, Result, load, run_experiment
     from brain.registry import register_experiment
     from brain.trials.stay import run_tabular, stay_probabilities, stay_regression
+    from brain.figures import stay_bars
     from brain.trials.tasks import TwoStep
 
 _LAZY = {"load": "brain.model", "Model": "brain.model", "run_experiment": "brain.model",
          "Result": "brain.model", "ConfigError": "brain.config", "register_experiment": "brain.registry",
          # two-step analyses and the tabular reference agents (Daw et al. 2011)
          "TwoStep": "brain.trials.tasks", "run_tabular": "brain.trials.stay",
-         "stay_probabilities": "brain.trials.stay", "stay_regression": "brain.trials.stay"}
+         "stay_probabilities": "brain.trials.stay", "stay_regression": "brain.trials.stay",
+         "stay_bars": "brain.figures"}
 __all__ = sorted(_LAZY)
 
 

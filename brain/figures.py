@@ -159,3 +159,18 @@ def wiring(config, path: Path | None = None, ax=None) -> Figure:
     ax.set(xlim=(-1.6, 1.6), ylim=(-1.6, 1.6), aspect="equal", title=f"wiring: {config.name or 'brain'}")
     ax.axis("off")
     return _finish(fig, path, own)
+
+
+def stay_bars(bars: Mapping[str, Sequence[float]], path: Path | None = None) -> Figure:
+    """Daw et al. (2011) Fig. 2: one panel per agent, P(stay) after rewarded / unrewarded trials
+    whose transition was common (blue) or rare (red). ``bars``: name -> the four probabilities in
+    :data:`brain.trials.stay.CELLS` order (NaN draws no bar)."""
+    fig = Figure(figsize=(2.3 * max(len(bars), 1), 2.8))
+    axes = fig.subplots(1, max(len(bars), 1), sharey=True, squeeze=False)[0]
+    for ax, (name, ps) in zip(axes, bars.items()):
+        ax.bar([0, 1, 3, 4], np.nan_to_num(np.asarray(ps, dtype=float)), color=["C0", "C3", "C0", "C3"])
+        ax.set_xticks([0.5, 3.5], ["rewarded", "unrewarded"], fontsize=8)
+        ax.set_title(name, fontsize=9)
+    axes[0].set(ylabel="P(stay)", ylim=(0, 1))
+    fig.suptitle("previous transition: common (blue) or rare (red)", fontsize=9)
+    return _finish(fig, path, own=True)

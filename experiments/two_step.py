@@ -113,7 +113,7 @@ from brain.trials.tasks import random_walk
 from brain.trials.timeline import Timeline
 from brain.trials.windows import cell_drive, disjoint_patterns
 from plasticity.params import (ParamError, check_choice, check_nonneg, check_nonneg_int, check_positive,
-                               check_positive_int, check_probability, quantity)
+                               check_positive_int, check_probability, check_probability_range, quantity)
 from regions.base import derive_seed
 
 BACKENDS = ("numpy", "cython")     # closed loop: choices are read between run() calls
@@ -173,12 +173,7 @@ class Params:
         check_choice(self, "protocol", ("revaluation", "stay"))
         check_positive_int(self, "n_stay", "n_lags")
         check_nonneg(self, "drift_sd")
-        lo_hi = self.drift_bounds
-        if not (isinstance(lo_hi, (list, tuple)) and len(lo_hi) == 2
-                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in lo_hi)
-                and 0.0 <= lo_hi[0] <= lo_hi[1] <= 1.0):
-            raise ParamError("drift_bounds", f"must be [low, high] with 0 <= low <= high <= 1, got {lo_hi!r}")
-        object.__setattr__(self, "drift_bounds", (float(lo_hi[0]), float(lo_hi[1])))
+        check_probability_range(self, "drift_bounds")
         check_positive_int(self, "n_train", "n_test", "n_window")
         check_nonneg_int(self, "n_reval", "n_forced")
         check_probability(self, "p_common", "p_high", "p_low", "ec_coding", "action_coding")
@@ -466,7 +461,7 @@ def run(ctx) -> dict[str, float]:
             metrics[f"rollout_wall_s_per_decision_{agent}"] = float(np.mean(ag.wall))
         ctx.log("two_step: " + " ".join(f"{k}={v:.2f}" for k, v in metrics.items() if k.endswith(agent)))
     if shown and p.protocol == "stay":
-        stay_figure(shown, p, ctx.seed, ctx.out / "figures" / "two_step_stay.png")
+        stay_figure(metrics, shown, p, ctx.seed, ctx.out / "figures" / "two_step_stay.png")
     elif shown:
         revaluation_figure(shown, p, better_first, ctx.out / "figures" / "two_step_revaluation.png")
     return metrics
@@ -544,27 +539,16 @@ def revaluation_figure(agent_rows: dict, p: Params, better_first: int, path) -> 
     plt.close(fig)
 
 
-def stay_figure(agent_rows: dict, p: Params, seed: int, path) -> None:
-    """Daw et al. (2011) Fig. 2: P(stay) after rewarded / unrewarded, common (blue) / rare (red)
-    trials, for each spiking agent and the tabular TD(1) MF and MB references on the same task."""
+def stay_figure(metrics: dict, agents, p: Params, seed: int, path) -> None:
+    """Daw et al. (2011) Fig. 2 (:func:`brain.figures.stay_bars`) for each spiking agent (its
+    ``stay_*`` metrics) and the tabular TD(1) MF and MB references on the same task."""
+    from brain.figures import stay_bars
     from brain.trials.stay import CELLS, run_tabular
     from brain.trials.tasks import TwoStep
-    bars = {}
-    for name, rows in agent_rows.items():
-        m = _stay_analysis([r for r in rows if r["block"] == "stay"])
-        bars[f"spiking {name}"] = [m.get(f"stay_{c}", np.nan) for c in CELLS]
+    bars = {f"spiking {a}": [metrics.get(f"stay_{c}_{a}", np.nan) for c in CELLS] for a in agents}
     for kind in ("mf", "mb"):
         task = TwoStep(n_trials=p.n_stay, p_common=p.p_common, drift_sd=p.drift_sd, bounds=p.drift_bounds, seed=seed)
         ps = stay_probabilities(run_tabular(task, kind, seed=seed))
         bars[f"tabular {kind}"] = [ps[c] for c in CELLS]
-    plt = _plt()
-    fig, axes = plt.subplots(1, len(bars), figsize=(2.2 * len(bars), 2.8), sharey=True)
-    for ax, (name, ps) in zip(np.atleast_1d(axes), bars.items()):
-        ax.bar([0, 1, 3, 4], np.nan_to_num(ps), color=["C0", "C3", "C0", "C3"])
-        ax.set_xticks([0.5, 3.5], ["rewarded", "unrewarded"], fontsize=8)
-        ax.set(title=name, ylim=(0, 1))
-    np.atleast_1d(axes)[0].set_ylabel("P(stay)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    stay_bars(bars, path)

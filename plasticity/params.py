@@ -81,3 +81,13 @@ def check_choice(obj, name: str, choices) -> None:
 def check_order(obj, low: str, high: str) -> None:
     if float(_value(obj, low)) > float(_value(obj, high)):
         raise ParamError(high, f"must be >= {low} ({_value(obj, low)}), got {_value(obj, high)}")
+
+
+def check_probability_range(obj, name: str) -> None:
+    """``name`` is ``[low, high]``, two probabilities with low < high; stored as a tuple of floats."""
+    v = _value(obj, name)
+    ok = (isinstance(v, (list, tuple)) and len(v) == 2
+          and all(isinstance(x, Real) and not isinstance(x, bool) and 0.0 <= float(x) <= 1.0 for x in v))
+    if not ok or not float(v[0]) < float(v[1]):
+        raise ParamError(name, f"must be [low, high], probabilities with low < high, got {v!r}")
+    object.__setattr__(obj, name, (float(v[0]), float(v[1])))
