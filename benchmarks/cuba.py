@@ -1,10 +1,19 @@
-"""CUBA benchmark (4000 neurons, p = 0.02, 1 s): raw Brian2 vs the project's Brain, per backend.
+"""CUBA benchmark (4000 neurons, p = 0.02, 1 s): raw Brian2 vs the project's Brain, per backend, and NEST.
 
 Prints a JSON list, one record per (backend, variant): loop seconds (simulation loop only:
 compilation excluded), synaptic events per second, spikes, and the project's overhead over raw
 Brian2. Each measurement runs in its own process (clean device state).
 
-    .venv/bin/python benchmarks/cuba.py [--backends numpy cython cpp_standalone] [--repeat 3]
+NEST 3 (optional: ``pip install nest-simulator``; skipped with a message when absent) runs the same
+network: ``iaf_psc_exp`` with Brian2's parameters (tau_m 20 ms, E_L -49 mV, threshold -50 mV,
+reset -60 mV, refractory 5 ms, synaptic time constants 5 / 10 ms), the voltage jumps of the
+Brian2 model as current amplitudes (w = C_m * dv / tau_m with C_m 250 pF: 20.25 pA / -112.5 pA),
+Bernoulli p = 0.02 connectivity, delay one step (NEST's minimum; Brian2's is zero), one thread.
+Its record holds the loop time, the ratio to raw Brian2 on each backend of the same run, and
+the mean rates of both with ``rates_agree`` (within 20 %: the network is chaotic, so spikes are
+compared as statistics, not one by one).
+
+    .venv/bin/python benchmarks/cuba.py [--backends numpy cython cpp_standalone] [--repeat 3] [--no-nest]
 """
 from __future__ import annotations
 
@@ -60,6 +69,63 @@ def project(backend: str, duration_s: float) -> dict:
                  lambda: (sum(m.num_spikes for m in b.monitors.values()), n_syn / 4000))
 
 
+def nest_cuba(duration_s: float) -> dict:
+    import time
+
+    import nest
+    import numpy as np
+    if hasattr(nest, "VerbosityLevel"):
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:
+        nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": 1, "rng_seed": 1})
+    t0 = time.perf_counter()
+    params = {"tau_m": 20.0, "E_L": -49.0, "V_th": -50.0, "V_reset": -60.0, "t_ref": 5.0, "C_m": 250.0,
+              "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "I_e": 0.0}
+    pop = nest.Create("iaf_psc_exp", 4000, params=params)
+    rng = np.random.default_rng(1)
+    pop.V_m = list(-60.0 + rng.random(4000) * 10.0)
+    w_e, w_i = 250.0 * (60 * 0.27 / 10) / 20.0, 250.0 * (-20 * 4.5 / 10) / 20.0    # pA
+    conn = {"rule": "pairwise_bernoulli", "p": 0.02}
+    nest.Connect(pop[:3200], pop, conn, {"weight": w_e, "delay": 0.1})
+    nest.Connect(pop[3200:], pop, conn, {"weight": w_i, "delay": 0.1})
+    rec = nest.Create("spike_recorder")
+    nest.Connect(pop, rec)
+    build = time.perf_counter() - t0
+    nest.Simulate(1.0)                                    # warm-up step (excluded, as Brian2's compile)
+    t1 = time.perf_counter()
+    nest.Simulate(duration_s * 1000.0)
+    loop = time.perf_counter() - t1
+    n_syn = nest.GetKernelStatus("num_connections") - 4000  # minus the recorder's
+    spikes = int(np.sum(np.asarray(rec.get("events", "times")) > 1.0))
+    return {"loop_s": round(loop, 4), "build_or_first_run_s": round(build, 3), "spikes": spikes,
+            "syn_events_per_s": round(spikes * n_syn / 4000 / loop)}
+
+
+def _nest(results: list, duration: float, repeat: int) -> dict:
+    """The NEST record (or why it was skipped), with ratios to the raw Brian2 runs of ``results``."""
+    try:
+        import nest  # noqa: F401
+    except ImportError:
+        return {"backend": "nest", "skipped": "NEST is not installed (pip install nest-simulator)"}
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, __file__, "--one", "nest", "nest", "--duration", str(duration)],
+                             capture_output=True, text=True, cwd=ROOT, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs.sort(key=lambda r: r["loop_s"])
+    rec = {"backend": "nest", "neurons": 4000, "duration_s": duration, "raw": runs[len(runs) // 2]}
+    rate = rec["raw"]["spikes"] / 4000 / duration
+    rec["rate_hz"] = round(rate, 2)
+    for r in results:
+        brian_rate = r["raw"]["spikes"] / 4000 / duration
+        rec[f"brian2_{r['backend']}_loop_over_nest"] = round(r["raw"]["loop_s"] / rec["raw"]["loop_s"], 3)
+        rec[f"brian2_{r['backend']}_rate_hz"] = round(brian_rate, 2)
+        rec[f"rates_agree_{r['backend']}"] = bool(abs(brian_rate - rate) <= 0.2 * max(rate, brian_rate))
+    return rec
+
+
 def _time(net, backend, duration_s, build, counts) -> dict:
     compile_s, loop = timed_run(net, backend, duration_s, build)
     spikes, out_degree = counts()
@@ -74,11 +140,13 @@ def main() -> None:
                     choices=["numpy", "cython", "cpp_standalone"])
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is kept")
     ap.add_argument("--duration", type=float, default=1.0, help="simulated seconds")
+    ap.add_argument("--no-nest", action="store_true", help="skip the NEST side-by-side run")
     ap.add_argument("--one", nargs=2, metavar=("VARIANT", "BACKEND"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         variant, backend = args.one
-        print(json.dumps((raw if variant == "raw" else project)(backend, args.duration)))
+        run = {"raw": raw, "project": project, "nest": lambda _, d: nest_cuba(d)}[variant]
+        print(json.dumps(run(backend, args.duration)))
         return
     results = []
     for backend in args.backends:
@@ -94,6 +162,10 @@ def main() -> None:
             rec[variant] = runs[len(runs) // 2]
         rec["project_overhead"] = round(rec["project"]["loop_s"] / rec["raw"]["loop_s"] - 1, 3)
         results.append(rec)
+    if not args.no_nest:
+        results.append(_nest(results, args.duration, args.repeat))
+        if "skipped" in results[-1]:
+            print(f"cuba.py: NEST skipped: {results[-1]['skipped']}", file=sys.stderr)
     print(json.dumps(results, indent=2))
 
 
