@@ -18,6 +18,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,11 @@ def _owner_gone(lock: Path) -> bool:
     so this process's earlier standalone project is finished)."""
     try:
         pid = int((lock / "pid").read_text())
-    except (OSError, ValueError):
-        return False                     # being created right now
+    except (OSError, ValueError):        # being created right now, or its owner died before writing
+        try:
+            return time.time() - lock.stat().st_mtime > 60.0
+        except OSError:
+            return False
     if pid == os.getpid():
         return True
     try:

@@ -86,7 +86,7 @@ class Session:
                         for name, s in spec.stimuli.items()}
         self.readouts = {name: Readout(name, r, brain, r.pools or self._readout_pools(name), spikes=graph)
                          for name, r in spec.readouts.items()}
-        self._weights = self._weight_pools()
+        self._weights, self._weight_index = self._weight_pools(), None
         self._tonic = [g for r in brain.regions.values() for g in r.groups.values()
                        if "tonic_window" in g.variables and not hasattr(g, "source")]
         self.operation = self.graph = None
@@ -97,8 +97,6 @@ class Session:
             raise ConfigError(f"experiment.loop: {spec.loop!r} needs a runtime backend (numpy, cython); "
                               f"cpp_standalone runs loop: graph")
         if spec.loop == "operation":
-            if brain.backend.standalone:
-                raise ConfigError("experiment.loop: 'operation' needs a runtime backend (numpy, cython)")
             self.operation = NetworkOperation(self._tick, dt=spec.sample_dt, when="start", name="trial_engine")
             self.operation.active = False          # only during run(): other runs of the brain are left alone
             brain.add(self.operation)
@@ -144,7 +142,7 @@ class Session:
         """The mean weight per target pool of each ``log_weights`` projection, into ``row``
         (the pools are read at the first call: cpp_standalone knows its synapses after the run)."""
         n = self.task.n_actions
-        if not hasattr(self, "_weight_index"):
+        if self._weight_index is None:
             self._weight_index = {}
             for tag, syn in self._weights:
                 pool = blocks(len(syn.target), n)[np.asarray(syn.j[:])]
