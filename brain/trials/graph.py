@@ -303,7 +303,7 @@ class GraphLoop:
                     s.row[f"{r}_{ph.name}_hz"] = float(rates[0])
                 else:
                     s.row.update({f"{r}{j}_{ph.name}_hz": float(v) for j, v in enumerate(rates)})
-                if ph is s.decider:
+                if ph is s.decider and r == ph.decide:           # the deciding readout (others are read too)
                     if ro.winner(rates) != choice:
                         self.mismatches += 1
                     decided = rates

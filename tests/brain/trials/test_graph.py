@@ -26,6 +26,11 @@ def _same(a, b) -> bool:
     return a == b
 
 
+#: a second readout read in the deciding phase (as goal_gating's PFC readout): only the deciding
+#: readout's winner is compared with the in-graph choice, and n_selected is its count
+SECOND = [{"name": "cue", "duration": "60 ms", "drive": {"cue": "stimulus", "kick": "all"}, "read": ["choice", "exc"],
+           "read_from": "10 ms", "decide": "choice"},
+          {"name": "outcome", "duration": "20 ms", "drive": {"kick": "reward"}, "read": ["exc"]}]
 LAST = [{"name": "iti", "duration": "20 ms", "tonic": True, "drive": {"kick": "reward"}},
         {"name": "cue", "duration": "60 ms", "drive": {"cue": "stimulus"}, "read_from": "10 ms", "decide": "choice"}]
 
@@ -36,8 +41,9 @@ BOTH = [{"name": "cue", "duration": "60 ms", "drive": {"cue": "all"}, "read_from
         {"name": "outcome", "duration": "20 ms", "drive": {"kick": "reward"}, "read": ["exc"]}]
 
 
-@pytest.mark.parametrize("phases", [None, LAST, BOTH], ids=["reward_after_choice", "decision_ends_the_trial",
-                                                            "both_pools_above_threshold"])
+@pytest.mark.parametrize("phases", [None, LAST, BOTH, SECOND],
+                         ids=["reward_after_choice", "decision_ends_the_trial", "both_pools_above_threshold",
+                              "two_readouts_in_the_deciding_phase"])
 def test_graph_loop_gives_the_operation_loops_trials(phases):
     """Same seed, same random numbers (the graph loop draws none): every row and epoch agrees,
     rates and latencies up to float rounding. With the decision at the trial's end, the reward
@@ -59,10 +65,10 @@ def test_graph_loop_gives_the_operation_loops_trials(phases):
     assert {0, 1} <= choices and rewarded.any() and (~rewarded).any()
     if phases is BOTH:
         assert all(r["n_selected"] == 2 for r in b)
-    if phases is not LAST:
+    if phases in (None, BOTH):
         exc = np.array([r["exc_outcome_hz"] for r in b])     # the in-graph reward kicks `pool`
         assert exc[rewarded].min() > exc[~rewarded].max()
-    else:
+    elif phases is LAST:
         assert all(e["shown"] == "reward=0" for e in ep_b if e["name"] == "kick")
 
 
