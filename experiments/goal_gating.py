@@ -30,10 +30,10 @@ action that goal g pays for that stimulus: goal x stimulus conjunctions live in 
 synapses.
 
 Ablations (each a fresh brain, same seed and task): ``no_goal_projection`` (no PFC -> striatum
-goal projections: a control; measured on seeds 4-8 it is below chance, not at it: without the goal
-signal's gain no thalamic pool reaches threshold and every trial is a no-choice), ``ungated`` (``da_three_factor`` in place of
-``goal_three_factor``: the goal still sets the gain), ``open_gate`` (the gate also opens for the
-distractor, which then overwrites the goal). ``ablate: NAME`` runs the main session on that
+goal projections: a control; measured on seeds 4-8 it is below chance, not at it: without the
+goal signal's gain no thalamic pool reaches threshold and every trial is a no-choice),
+``ungated`` (``da_three_factor`` in place of ``goal_three_factor``: the goal still sets the
+gain), ``open_gate`` (the gate also opens for the distractor, which then overwrites the goal). ``ablate: NAME`` runs the main session on that
 ablation's brain instead (one brain per run: how ablations run on cpp_standalone, where a run
 builds one program, and how a sweep runs them in parallel); the metrics are then that brain's,
 plus its ``accuracy_NAME`` (and the open gate's overwrite metrics).
