@@ -103,20 +103,25 @@ def nest_cuba(duration_s: float) -> dict:
             "syn_events_per_s": round(spikes * n_syn / 4000 / loop)}
 
 
+def _median_run(variant: str, backend: str, duration: float, repeat: int, env=None) -> dict:
+    """``repeat`` runs of one measurement, each in its own process; the one with the median loop time."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, __file__, "--one", variant, backend, "--duration", str(duration)],
+                             capture_output=True, text=True, cwd=ROOT, check=True, env=env)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs.sort(key=lambda r: r["loop_s"])
+    return runs[len(runs) // 2]
+
+
 def _nest(results: list, duration: float, repeat: int) -> dict:
     """The NEST record (or why it was skipped), with ratios to the raw Brian2 runs of ``results``."""
     import importlib.util
     import os
     if importlib.util.find_spec("nest") is None:           # not imported here: NEST prints a banner
         return {"backend": "nest", "skipped": "NEST is not installed (pip install nest-simulator)"}
-    runs = []
-    for _ in range(repeat):
-        out = subprocess.run([sys.executable, __file__, "--one", "nest", "nest", "--duration", str(duration)],
-                             capture_output=True, text=True, cwd=ROOT, check=True,
-                             env={**os.environ, "PYNEST_QUIET": "1"})
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    runs.sort(key=lambda r: r["loop_s"])
-    rec = {"backend": "nest", "neurons": 4000, "duration_s": duration, "raw": runs[len(runs) // 2]}
+    rec = {"backend": "nest", "neurons": 4000, "duration_s": duration,
+           "raw": _median_run("nest", "nest", duration, repeat, env={**os.environ, "PYNEST_QUIET": "1"})}
     rate = rec["raw"]["spikes"] / 4000 / duration
     rec["rate_hz"] = round(rate, 2)
     for r in results:
@@ -153,14 +158,7 @@ def main() -> None:
     for backend in args.backends:
         rec = {"backend": backend, "neurons": 4000, "duration_s": args.duration}
         for variant in ("raw", "project"):
-            runs = []
-            for _ in range(args.repeat):
-                out = subprocess.run([sys.executable, __file__, "--one", variant, backend,
-                                      "--duration", str(args.duration)], capture_output=True, text=True,
-                                     cwd=ROOT, check=True)
-                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            runs.sort(key=lambda r: r["loop_s"])
-            rec[variant] = runs[len(runs) // 2]
+            rec[variant] = _median_run(variant, backend, args.duration, args.repeat)
         rec["project_overhead"] = round(rec["project"]["loop_s"] / rec["raw"]["loop_s"] - 1, 3)
         results.append(rec)
     if not args.no_nest:

@@ -54,6 +54,15 @@ def _run(mode: str, seed: int, work: Path, cache: Path) -> dict:
             "acc_before_reversal": metrics["acc_before_reversal"], "acc_after_reversal": metrics["acc_after_reversal"]}
 
 
+def _simulated_s() -> float:
+    """The default session's simulated time: settle windows and the task's trials of the phases."""
+    sys.path.insert(0, str(ROOT))
+    from brain.experiment import prepare, resolve_config
+    p = prepare("reversal_learning", resolve_config("reversal_learning"))[1].experiment
+    trials = p.task["n_before"] + p.task["n_after"]
+    return float(p.settle) + float(p.settle_tonic) + trials * sum(float(ph.duration) for ph in p.phases)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=4)
@@ -65,7 +74,7 @@ def main(argv=None) -> int:
     if bad:
         print(f"session.py: --modes: unknown mode {bad[0]!r} (known: {', '.join(MODES)})", file=sys.stderr)
         return 2
-    simulated = 120 * 1.4 + 2.0                     # default config: 120 trials of 1.4 s, 2 s settle
+    simulated = _simulated_s()
     with tempfile.TemporaryDirectory(prefix="bench-session-") as tmp:
         work, cache = Path(tmp), Path(tmp) / "cache"
         rows = []

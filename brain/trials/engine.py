@@ -39,7 +39,7 @@ from brian2 import NetworkOperation, second
 from brain.config import ConfigError
 from brain.trials.readout import Readout
 from brain.trials.specs import SessionSpec
-from brain.trials.stimulus import Stimulus, blocks
+from brain.trials.stimulus import Stimulus, blocks, drive, first_above
 from brain.trials.tasks import make_task
 
 
@@ -296,26 +296,16 @@ class Session:
         for region in ph.reset:
             self.brain.regions[region].reset_activity()
         shown = {}
+        reward = float(self.outcome.reward) if self.outcome else 0.0
         for name, stim in self.stimuli.items():
             what = ph.drive.get(name)
             if what is None:
                 stim.off()
-            elif what == "reward":
-                reward = float(self.outcome.reward) if self.outcome else 0.0
-                stim.set(np.full(stim.pools, reward))
-                shown[name] = f"reward={reward:g}"
-            elif what == "all":
-                stim.set(np.ones(stim.pools))
-                shown[name] = "all"
-            else:
-                value = self.obs.get(what)
-                if isinstance(value, (tuple, list, np.ndarray)):
-                    stim.set(value)            # graded: a level per pool
-                    shown[name] = f"{what}=" + "/".join(f"{float(x):g}" for x in value)
-                else:
-                    stim.show(value)
-                    if value is not None:
-                        shown[name] = f"{what}={int(value)}"
+                continue
+            levels, text = drive(what, self.obs, reward, stim.pools)
+            stim.set(levels)
+            if text:
+                shown[name] = text
         self._shown = shown               # what the open phase's stimuli show (its epochs)
         for g in self._tonic:
             g.tonic_window = 1.0 if ph.tonic else 0.0
@@ -358,10 +348,8 @@ class Session:
         t = np.array([s[0] for s in self._samples])
         c = np.array([s[1][choice] for s in self._samples])
         lag = int(round(float(self.spec.latency_window) / self.dt))
-        rate = (c[lag:] - c[:-lag]) / (ro._size[choice] * lag * self.dt)
-        above = np.nonzero(rate > ro.threshold)[0]
-        start = self.row[f"t_{ph.name}"]
-        return float((t[lag + above[0]] - start) * 1000.0) if len(above) else float("nan")
+        j = first_above(c, ro._size[choice], lag, self.dt, ro.threshold)
+        return float((t[lag + j] - self.row[f"t_{ph.name}"]) * 1000.0) if j is not None else float("nan")
 
     def _new_row(self) -> None:
         self.outcome = None

@@ -39,7 +39,7 @@ import numpy as np
 from brian2 import NeuronGroup, StateMonitor, Synapses, TimedArray, defaultclock, linked_var, second
 
 from brain.config import ConfigError
-from brain.trials.stimulus import blocks
+from brain.trials.stimulus import blocks, drive, first_above
 
 
 def _steps(value, dt: float, what: str) -> int:
@@ -189,16 +189,10 @@ class GraphLoop:
                 what = ph.drive.get(name)
                 rows = self.trial_starts[:, None] + np.arange(a, b)[None, :]      # trial x samples
                 if what == "reward":
-                    gate[rows.ravel()] = 1.0
-                elif what == "all":
-                    level[rows.ravel()] = 1.0
+                    gate[rows.ravel()] = 1.0                   # the level is the in-graph reward
                 elif what is not None:
                     for t, r in enumerate(rows):
-                        value = fields[t].get(what)
-                        if isinstance(value, (tuple, list, np.ndarray)):
-                            level[r] = np.clip(np.asarray(value, float), 0, 1)
-                        elif value is not None:
-                            level[r, int(value)] = 1.0
+                        level[r] = drive(what, fields[t], 0.0, stim.pools)[0]
             key = f"graph_{name}"
             _namespace(stim.group, {f"{key}_level": TimedArray(level, dt=dt * second),
                                     f"{key}_base": float(stim.spec.base), f"{key}_full": float(stim.spec.rate),
@@ -265,16 +259,6 @@ class GraphLoop:
             out[name] = (np.cumsum(per_pool, axis=1), sample, cells)    # C[:, s] = spikes before sample s
         return out
 
-    def _shown(self, what: str, rewarded: bool) -> str:
-        if what == "reward":
-            return f"reward={float(rewarded):g}"
-        if what == "all":
-            return "all"
-        value = self.s.obs.get(what)
-        if isinstance(value, (tuple, list, np.ndarray)):
-            return f"{what}=" + "/".join(f"{float(x):g}" for x in value)
-        return "" if value is None else f"{what}={int(value)}"
-
     def _row(self, k: int, t0: int, choice, grid):
         s, dt = self.s, self.dt
         earned = self.earn[k]
@@ -283,8 +267,9 @@ class GraphLoop:
         for ph, a, b in self.phase_at:
             where = {"trial": len(s.rows), "start": round((t0 + a) * dt, 6), "stop": round((t0 + b) * dt, 6)}
             s.epochs.append({**where, "kind": "phase", "name": ph.name, "shown": ""})
+            reward = float(a >= self.decide_at and choice is not None and bool(earned[choice]))
             for name, what in ph.drive.items():
-                shown = self._shown(what, a >= self.decide_at and choice is not None and bool(earned[choice]))
+                shown = drive(what, s.obs, reward, s.stimuli[name].pools)[1]
                 if shown:
                     s.epochs.append({**where, "kind": "stimulus", "name": name, "shown": shown})
             if ph.read:
@@ -325,6 +310,5 @@ class GraphLoop:
         a = next(a for ph, a, b in self.phase_at if ph is self.s.decider)
         c = C[choice, t0 + a:t0 + self.decide_at + 1]
         lag = int(round(float(self.s.spec.latency_window) / self.dt))
-        rate = (c[lag:] - c[:-lag]) / (ro._size[choice] * lag * self.dt)
-        above = np.nonzero(rate > ro.threshold)[0]
-        return float((lag + above[0]) * self.dt * 1000.0) if len(above) else float("nan")
+        j = first_above(c, ro._size[choice], lag, self.dt, ro.threshold)
+        return float((lag + j) * self.dt * 1000.0) if j is not None else float("nan")

@@ -27,6 +27,32 @@ def blocks(n: int, pools: int) -> np.ndarray:
     return np.arange(n) // (n // pools)
 
 
+def drive(what: str, obs: dict, reward: float, pools: int) -> tuple[np.ndarray, str]:
+    """What a stimulus shows in a phase (``drive: {stim: WHAT}``): its level per pool and the text of
+    its epoch ("" when it shows nothing). ``what`` is ``reward`` (every pool at the trial's reward),
+    ``all`` (every pool at 1) or an observation field: one pool (index), a level per pool, or None."""
+    levels = np.zeros(pools)
+    if what == "reward":
+        return levels + float(reward), f"reward={float(reward):g}"
+    if what == "all":
+        return levels + 1.0, "all"
+    value = obs.get(what)
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return np.clip(np.asarray(value, dtype=float), 0.0, 1.0), f"{what}=" + "/".join(f"{float(x):g}" for x in value)
+    if value is None:
+        return levels, ""
+    levels[int(value)] = 1.0
+    return levels, f"{what}={int(value)}"
+
+
+def first_above(counts: np.ndarray, size: float, lag: int, dt: float, threshold: float) -> int | None:
+    """Index ``j`` of the first window ``counts[j:j + lag + 1]`` (cumulative spike counts on a grid of
+    ``dt``) whose rate per cell exceeds ``threshold``: the decision latency's sample is ``j + lag``."""
+    rate = (counts[lag:] - counts[:-lag]) / (size * lag * dt)
+    above = np.nonzero(rate > threshold)[0]
+    return int(above[0]) if len(above) else None
+
+
 def resolve_port(brain, port: str, path: str):
     region, _, key = port.partition(".")
     if region not in brain.regions:

@@ -34,11 +34,11 @@ def _spec(**over):
     return spec
 
 
-def _brain(seed=3):
-    cfg = build_config({"seed": seed, "dt": "0.1 ms", "regions": {
+def _brain(seed=3, backend="numpy"):
+    cfg = build_config({"seed": seed, "dt": "0.1 ms", "backend": backend, "regions": {
         "cue": {"type": "channel_input", "n_channels": 2, "n_per_channel": 20},
         "pool": {"type": "cortex", "n_exc": 80, "n_inh": 20, "p_connect": 0.1}}})
-    return Brain(cfg, configure("numpy", dt=cfg.dt), record=False)
+    return Brain(cfg, configure(backend, dt=cfg.dt), record=False)
 
 
 def test_choice_is_the_driven_pool_and_rows_are_complete():

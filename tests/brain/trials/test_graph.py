@@ -6,18 +6,9 @@ import pytest
 from brian2 import ms
 
 from brain.backends import configure
-from brain.brain import Brain
 from brain.config import ConfigError
-from brain.schema import build_config
 from brain.trials.engine import Session
-from tests.brain.trials.test_engine import _spec
-
-
-def _brain(backend="numpy", seed=3):
-    cfg = build_config({"seed": seed, "dt": "0.1 ms", "backend": backend, "regions": {
-        "cue": {"type": "channel_input", "n_channels": 2, "n_per_channel": 20},
-        "pool": {"type": "cortex", "n_exc": 80, "n_inh": 20, "p_connect": 0.1}}})
-    return Brain(cfg, configure(backend, dt=cfg.dt), record=False)
+from tests.brain.trials.test_engine import _brain, _spec
 
 
 def _same(a, b) -> bool:
@@ -74,7 +65,7 @@ def test_graph_loop_gives_the_operation_loops_trials(phases):
 
 def test_graph_loop_runs_on_cpp_standalone():
     """One compiled program: the cue's pool is chosen, and only rewarded trials get the reward kick."""
-    b = _brain("cpp_standalone")
+    b = _brain(backend="cpp_standalone")
     try:
         rows = Session(b, _spec(loop="graph"), seed=7).run()
     finally:
@@ -89,7 +80,7 @@ def test_graph_loop_runs_on_cpp_standalone():
 
 def test_python_loops_refuse_cpp_standalone():
     with pytest.raises(ConfigError, match="experiment.loop: 'operation' needs a runtime backend"):
-        Session(_brain("cpp_standalone"), _spec(), seed=7)
+        Session(_brain(backend="cpp_standalone"), _spec(), seed=7)
 
 
 @pytest.mark.parametrize("over, match", [
