@@ -253,6 +253,12 @@ class Brain:
         for syn in self.projections.values():
             syn.plastic = 1.0 if on else 0.0
 
+    def gates(self) -> list:
+        """The synapses whose ``plastic`` gate :meth:`set_plastic` switches: every plastic synapse
+        of every region, and every projection."""
+        return [*(syn for r in self.regions.values() for syn in r.synapses.values() if is_plastic(syn)),
+                *self.projections.values()]
+
     def _gate_state(self) -> tuple[dict, dict]:
         return ({name: region.gate_state() for name, region in self.regions.items()},
                 {name: np.array(syn.plastic[:], copy=True) for name, syn in self.projections.items()})

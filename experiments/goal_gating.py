@@ -38,10 +38,13 @@ ablation's brain instead (one brain per run: how ablations run on cpp_standalone
 builds one program, and how a sweep runs them in parallel); the metrics are then that brain's,
 plus its ``accuracy_NAME`` (and the open gate's overwrite metrics).
 
+The retention test runs in the same session as training: one task, a
+:class:`brain.trials.chain.Chain` of the training block, the interference block and the frozen
+test block, so that it runs in-graph too (the main session and the ``ungated`` ablation carry it).
+
 ``loop: graph`` (the session in generated code, :mod:`brain.trials.graph`; also on cpp_standalone)
-runs the main session only: ``retention_trials: 0`` and ``ablations: []`` (the retention test
-freezes learning between blocks, which a compiled session cannot). With the same seed it gives
-the Python loop's trials.
+runs one brain: ``ablations: []`` (``ablate: NAME`` instead). With the same seed it gives the
+Python loop's trials.
 
 Metrics
 -------
@@ -83,6 +86,7 @@ import numpy as np
 from brain.config import ConfigError
 from brain.trials.engine import Session
 from brain.trials.specs import SessionSpec, check_session
+from brain.trials.chain import Chain
 from brain.trials.tasks import GoalCued
 from plasticity.params import ParamError, check_positive_int, check_probability
 from regions.base import derive_seed
@@ -128,11 +132,8 @@ class Params(SessionSpec):
         for key, names in (("ablations", self.ablations), ("ablate", (self.ablate,))):
             if "open_gate" in names and "distractor" not in {ph.name for ph in self.phases}:
                 raise ParamError(key, "open_gate needs a phase named 'distractor'")
-        if self.loop == "graph":
-            if self.retention_trials:
-                raise ParamError("retention_trials", "must be 0 with loop: graph (it freezes learning between blocks)")
-            if self.ablations:
-                raise ParamError("ablations", "must be [] with loop: graph (one brain per run: use ablate: NAME)")
+        if self.loop == "graph" and self.ablations:
+            raise ParamError("ablations", "must be [] with loop: graph (one brain per run: use ablate: NAME)")
 
 
 def _task(p: Params, seed: int, **over) -> GoalCued:
@@ -156,28 +157,36 @@ def _held(rows) -> np.ndarray:
 class _Run:
     """One brain and its session: the main session, then the interference / retention blocks."""
 
-    def __init__(self, ctx, p: Params, config, label: str, record: bool, ablation: str = ""):
+    def __init__(self, ctx, p: Params, config, label: str, record: bool, ablation: str = "",
+                 retention: bool = False):
         self.p, self.ctx = p, ctx
         self.brain = ctx.brain(config, record=record)
         if p.striatum not in self.brain.regions or p.pfc not in self.brain.regions:
             raise ConfigError(f"experiment.striatum / pfc: regions {p.striatum!r} and {p.pfc!r} are needed")
         self.seed = derive_seed(ctx.seed, "goal_gating")
         pools = self.brain.region(p.pfc).params.n_pools
-        self.task = _task(p, self.seed)
+        self.task = task = _task(p, self.seed)
         if self.task.n_goals + self.task.distractors > pools:
             raise ConfigError(f"experiment.task: n_goals + distractors must not exceed {p.pfc}'s n_pools ({pools})")
+        self.retention = retention and p.retention_trials > 0 and task.n_goals > 1
+        if self.retention:      # training, goal-1-only rewarded trials, then goal 0 with learning frozen
+            blocks = [task, *([_task(p, self.seed + 1, n_trials=p.interference_trials, goals=[1])]
+                              if p.interference_trials else []),
+                      _task(p, self.seed + 2, n_trials=p.retention_trials, goals=[0])]
+            task = Chain(blocks, frozen=[False] * (len(blocks) - 1) + [True])
         spec = p
         if ablation == "open_gate":
             phases = tuple(dataclasses.replace(ph, drive={**ph.drive, "gate": "all"}) if ph.name == "distractor"
                            else ph for ph in p.phases)
             spec = dataclasses.replace(p, phases=phases)
-        self.session = Session(self.brain, spec, task=self.task, rows=ctx.trials if label == "main" else None,
+        self.session = Session(self.brain, spec, task=task, rows=ctx.trials if label == "main" else None,
                                epochs=ctx.epochs if label == "main" else None, log=lambda m: ctx.log(f"[{label}] {m}"))
         self.threshold = float(p.readouts["pfc"].threshold)
 
-    def run(self, task=None, settle=True) -> list[dict]:
+    def run(self) -> tuple[list[dict], float]:
+        """The session: the main block's rows, and the retention test's accuracy (nan without one)."""
         first = len(self.session.rows)
-        self.session.run(task, settle=settle)
+        self.session.run()
         rows = self.session.rows[first:]
         for r in rows:
             rates = np.array([r.get(f"pfc{k}_stimulus_hz", np.nan) for k in range(self.session.readouts["pfc"].pools)])
@@ -185,16 +194,11 @@ class _Run:
             r["pfc_held"] = top if top >= 0 and rates[top] > self.threshold else -1
             goals = rates[:self.task.n_goals]
             r["pfc_goal_decoded"] = int(np.nanargmax(goals)) if np.isfinite(goals).any() else -1
-        return rows
-
-    def retention(self) -> float:
-        """Goal-1-only rewarded trials (learning on), then goal 0 with learning frozen."""
-        p = self.p
-        if p.interference_trials:
-            self.run(_task(p, self.seed + 1, n_trials=p.interference_trials, goals=[1]), settle=False)
-        with self.brain.frozen():
-            rows = self.run(_task(p, self.seed + 2, n_trials=p.retention_trials, goals=[0]), settle=False)
-        return float(np.mean([r["correct"] for r in rows]))
+        if not self.retention:
+            return rows, float("nan")
+        block = np.array([r["chain_block"] for r in rows])
+        test = [r["correct"] for r, b in zip(rows, block) if b == block.max()]
+        return [r for r, b in zip(rows, block) if b == 0], float(np.mean(test))
 
 
 def _ablated_config(config, p: Params, ablation: str):
@@ -223,9 +227,9 @@ def _ablation_metrics(ablation: str, rows, n_goals: int, p: Params) -> dict[str,
 def run(ctx) -> dict[str, float]:
     p: Params = ctx.params
     config = _ablated_config(ctx.config, p, p.ablate) if p.ablate else ctx.config
-    main = _Run(ctx, p, config, "main", record=True, ablation=p.ablate)
+    main = _Run(ctx, p, config, "main", record=True, ablation=p.ablate, retention=p.ablate in ("", "ungated"))
     G = main.task.n_goals
-    rows = main.run()
+    rows, retention = main.run()
     goal = np.array([r["goal"] for r in rows])
     correct = np.array([r["correct"] for r in rows], dtype=float)
     acc = _per_goal(rows, G, p.n_last)
@@ -244,17 +248,19 @@ def run(ctx) -> dict[str, float]:
         "goal_hold_errors": float(np.mean(held != goal)),
         "no_choice_rate": float(np.mean([r["choice"] < 0 for r in rows])),
     }
-    if p.retention_trials and G > 1:
-        metrics["retention_gated"] = main.retention()
+    if main.retention:
+        metrics[f"retention_{p.ablate or 'gated'}"] = retention
     curves = {p.ablate or "gated": rows}
     if p.ablate:
         metrics.update(_ablation_metrics(p.ablate, rows, G, p))
     for ablation in p.ablations:
-        ab = _Run(ctx, p, _ablated_config(ctx.config, p, ablation), ablation, record=False, ablation=ablation)
-        ab_rows = curves[ablation] = ab.run()
+        ab = _Run(ctx, p, _ablated_config(ctx.config, p, ablation), ablation, record=False, ablation=ablation,
+                  retention=ablation == "ungated")
+        ab_rows, ab_retention = ab.run()
+        curves[ablation] = ab_rows
         metrics.update(_ablation_metrics(ablation, ab_rows, G, p))
-        if ablation == "ungated" and p.retention_trials and G > 1:
-            metrics["retention_ungated"] = ab.retention()
+        if ab.retention:
+            metrics["retention_ungated"] = ab_retention
     _weights(main, metrics, p)
     if p.figure and ctx.out is not None:
         figures = ctx.out / "figures"

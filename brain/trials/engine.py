@@ -90,6 +90,7 @@ class Session:
         self._tonic = [g for r in brain.regions.values() for g in r.groups.values()
                        if "tonic_window" in g.variables and not hasattr(g, "source")]
         self.operation = self.graph = None
+        self._froze = False                  # learning frozen by a chain's block (see _freeze_blocks)
         if graph:
             from brain.trials.graph import GraphLoop
             self.graph = GraphLoop(self)
@@ -251,7 +252,24 @@ class Session:
     def _finish(self) -> list[dict]:
         for stim in self.stimuli.values():
             stim.off()
+        if self._froze:                      # a chain that ended on a frozen block
+            self.brain.set_plastic(True)
+            self._froze = False
         return self.rows
+
+    def _freeze_blocks(self) -> None:
+        """At a trial's start: learning off in a chain's frozen blocks (:class:`brain.trials.chain.Chain`),
+        on again after them; a freeze the session did not make is left alone."""
+        frozen = getattr(self.task, "frozen", None)
+        if frozen is None:
+            return
+        want = self.step < len(frozen) and bool(frozen[self.step])
+        if want and not self._froze and not self.brain.is_frozen:
+            self.brain.set_plastic(False)
+            self._froze = True
+        elif self._froze and not want:
+            self.brain.set_plastic(True)
+            self._froze = False
 
     def _settle(self) -> None:
         """``settle`` with every stimulus off and no tonic window, then ``settle_tonic`` as one."""
@@ -273,6 +291,8 @@ class Session:
             self._process(pos)
 
     def _process(self, pos: int) -> None:
+        if pos == 0:
+            self._freeze_blocks()
         now = self._t0 + (self.step * self.trial_steps + pos) * self.dt
         phases = self.phases
         for kind, k in self._schedule.get(pos, ()):

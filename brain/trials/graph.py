@@ -27,6 +27,9 @@ Nothing here draws random numbers, so with the same seed the graph loop gives th
 loop's trials; Brian2 2.11's cpp_standalone draws the same stream as the runtime targets, so it
 does too (reversal_learning seeds 4 and 10: identical metrics and trial logs).
 
+A chain of blocks (:class:`brain.trials.chain.Chain`) runs as one task; its frozen blocks set every
+learning gate to 0 from their first trial on (they must come last: a retention test).
+
 Not supported (a one-line ``ConfigError``): tasks whose observations follow the choices (two_step),
 phases that reset a region, a reward shown on a ``rate`` port, a session without a deciding
 phase, a second :meth:`Session.run`.
@@ -116,6 +119,7 @@ class GraphLoop:
             objects.append(g.run_regularly(f"tonic_window = {key}(t)", dt=dt * second, when="start", order=-5,
                                            name=f"graph_tonic_{g.name}"))
         objects += self._stimuli()
+        objects += self._freezer()
         self.monitors = {name: r.monitor for name, r in s.readouts.items()}     # they record spikes here
         s.brain.add(*objects)
         self.used, self.mismatches = False, 0
@@ -207,6 +211,36 @@ class GraphLoop:
                 lev = f"clip({lev} + {key}_gate(t) * outcome, 0, 1)"
             out.append(stim.group.run_regularly(f"rate = ({key}_base + {lev} * ({key}_full - {key}_base)) * Hz",
                                                 dt=dt * second, when="start", order=-5, name=f"graph_stim_{name}"))
+        return out
+
+    def _freezer(self) -> list:
+        """A chain's frozen blocks (:class:`brain.trials.chain.Chain`): every gate that
+        :meth:`Brain.set_plastic` switches is multiplied by 0 from their first trial's start on.
+
+        Gates only, for good: the graph cannot restore the learning state a freeze would snapshot,
+        so frozen blocks must come last (a retention test), where gating is all a freeze does.
+        """
+        frozen = getattr(self.s.task, "frozen", None)
+        if frozen is None or not np.any(frozen[:self.n_trials]):
+            return []
+        frozen = np.asarray(frozen[:self.n_trials], dtype=bool)
+        first = int(np.argmax(frozen))
+        if not frozen[first:].all():
+            raise ConfigError("experiment.loop: graph freezes learning for good: a chain's frozen blocks must "
+                              "come last (use loop: operation)")
+        brain = self.s.brain
+        for name, region in brain.regions.items():
+            if region.mode_vars:
+                raise ConfigError(f"experiment.loop: graph cannot freeze region {name!r} (its freeze also sets "
+                                  f"{', '.join(region.mode_vars)}); use loop: operation")
+        level = np.zeros(self.total)
+        level[self.trial_starts[first]:] = 1.0
+        frozen_at = TimedArray(level, dt=self.dt * second, name="graph_frozen")
+        out = []
+        for syn in brain.gates():     # named to run where the Python loop's operation (trial_engine) freezes:
+            key = _namespace(syn, {"graph_frozen": frozen_at})[0]        # same slot and order, ties by name
+            out.append(syn.run_regularly(f"plastic = plastic * (1 - {key}(t))", dt=self.dt * second, when="start",
+                                         name=f"trial_engine_freeze_{syn.name}"))
         return out
 
     # -- the run and the trial log ------------------------------------------------------------

@@ -235,11 +235,9 @@ def test_goal_gating_protocol_validation():
         bad(retention_trials=-3)
     with pytest.raises(ConfigError, match=r"experiment\.ablate: must be one of"):
         bad(ablate="no_pfc")
-    with pytest.raises(ConfigError, match=r"experiment\.retention_trials: must be 0 with loop: graph"):
-        bad(loop="graph", ablations=[])
     with pytest.raises(ConfigError, match=r"experiment\.ablations: must be \[\] with loop: graph"):
-        bad(loop="graph", retention_trials=0)
-    assert bad(loop="graph", retention_trials=0, ablations=[], ablate="ungated").experiment.ablate == "ungated"
+        bad(loop="graph")
+    assert bad(loop="graph", ablations=[], ablate="ungated").experiment.ablate == "ungated"   # retention in-graph
     with pytest.raises(ConfigError, match=r"experiment\.readouts"):
         bad(readouts={k: v for k, v in data["experiment"]["readouts"].items() if k != "pfc"},
             phases=[{**ph, "read": []} if ph.get("read") == ["pfc"] else ph for ph in data["experiment"]["phases"]])
