@@ -21,6 +21,10 @@ choice at the end of each trial (:class:`brain.trials.tasks.Presentation`). Read
 ``READOUT_PHASE``). :meth:`Session.run` can be called again with another task and other phases
 (e.g. storage blocks and recall tests on the same stimuli and readouts).
 
+A :class:`brain.trials.chain.Chain` runs blocks of trials as one task; learning is frozen
+(:meth:`brain.brain.Brain.set_plastic`) from the first trial of each frozen block until the next
+learning block or the session's end (a retention test in one session, in-graph too).
+
 Before trial 1 the session can ``settle`` (every stimulus off: start transients such as ``da``
 rising from 0 die out) and run a ``settle_tonic`` window (a first estimate of tonic dopamine).
 Phases marked ``tonic`` set ``tonic_window = 1`` on every group that has it (the MSNs' tonic
