@@ -13,7 +13,7 @@ process (clean device state). Printed JSON, one record per backend:
 - ``rates_hz`` per population and ``out_of_band``: the populations whose rate leaves the baseline
   band of tests/regression/expected/region_baseline.yaml (a silenced brain cannot look fast).
 
-    .venv/bin/python benchmarks/brain_scale.py [--backends cpp_standalone cython] [--duration 2] [--threads N]
+    .venv/bin/python benchmarks/brain_scale.py [--backends cpp_standalone cython] [--duration 2] [--threads N] [--profile N]
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ CONFIG = Path(__file__).with_name("brain_scale.yaml")
 BANDS = ROOT / "tests" / "regression" / "expected" / "region_baseline.yaml"
 
 
-def one(backend: str, duration_s: float, threads: int | None = None) -> dict:
+def one(backend: str, duration_s: float, threads: int | None = None, profile: int = 0) -> dict:
     from brain.backends import configure
     from brain.brain import Brain
     from brain.budget import check_size
@@ -49,7 +49,11 @@ def one(backend: str, duration_s: float, threads: int | None = None) -> dict:
     b = Brain(cfg, be)
     build = time.perf_counter() - t0
     neurons = sum(len(g) for g in b.populations().values())
-    compile_s, loop = timed_run(b.network, backend, duration_s, str(be.build_dir) if be.build_dir else None)
+    compile_s, loop = timed_run(b.network, backend, duration_s, str(be.build_dir) if be.build_dir else None,
+                                profile=profile > 0)
+    top = {}
+    if profile:             # the code objects that took longest, seconds of the loop
+        top = {name: round(float(t), 4) for name, t in b.network.profiling_info[:profile]}
     synapses = (sum(len(s) for r in b.regions.values() for s in r.synapses.values())   # known after the
                 + sum(len(p) for p in b.projections.values()))                        # run in standalone
     spikes = b.spikes()
@@ -64,7 +68,8 @@ def one(backend: str, duration_s: float, threads: int | None = None) -> dict:
     be.close()
     return {"backend": backend, "threads": threads, "neurons": neurons, "synapses": synapses, "duration_s": duration_s,
             "build_s": round(build, 2), "compile_s": round(compile_s, 2), "loop_s": round(loop, 3),
-            "realtime_factor": round(duration_s / loop, 3), "rates_hz": rates, "out_of_band": out}
+            "realtime_factor": round(duration_s / loop, 3), "rates_hz": rates, "out_of_band": out,
+            **({"profile_s": top} if profile else {})}
 
 
 def main() -> None:
@@ -73,18 +78,22 @@ def main() -> None:
                     choices=["numpy", "cython", "cpp_standalone"])
     ap.add_argument("--duration", type=float, default=2.0, help="simulated seconds")
     ap.add_argument("--threads", type=int, default=None, help="OpenMP threads (cpp_standalone; 0: off; default: the config's)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="also report the N code objects that took longest (Brian2's profiling)")
     ap.add_argument("--one", metavar="BACKEND", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.duration <= 0:
         ap.error("--duration: must be positive")
+    if args.profile < 0:
+        ap.error("--profile: must be a non-negative integer")
     if args.threads is not None and args.threads < 0:
         ap.error("--threads: must be a non-negative integer (0: OpenMP off)")
     if args.one:
-        print(json.dumps(one(args.one, args.duration, args.threads)))
+        print(json.dumps(one(args.one, args.duration, args.threads, args.profile)))
         return
     results = []
     for backend in args.backends:
-        extra = ["--threads", str(args.threads)] if args.threads is not None else []
+        extra = (["--threads", str(args.threads)] if args.threads is not None else []) + ["--profile", str(args.profile)]
         res = subprocess.run([sys.executable, __file__, "--one", backend, "--duration", str(args.duration), *extra],
                              capture_output=True, text=True, cwd=ROOT)
         if res.returncode != 0:

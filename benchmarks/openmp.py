@@ -59,7 +59,7 @@ def region_us(regions: int, repeat: int) -> dict[int, float]:
         subprocess.run(["gcc", "-O2", "-fopenmp", str(src), "-o", str(exe)], check=True)
         out = {}
         for threads in (1, 2):
-            env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "passive"}
+            env = {**os.environ, "OMP_NUM_THREADS": str(threads)}     # libgomp defaults, as Brian2 runs
             runs = [float(subprocess.run([str(exe), str(regions)], env=env, capture_output=True, text=True,
                                          check=True).stdout) for _ in range(repeat)]
             out[threads] = round(statistics.median(runs), 3)

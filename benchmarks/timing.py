@@ -14,11 +14,13 @@ import time
 __all__ = ["timed_run"]
 
 
-def timed_run(net, backend: str, duration_s: float, build_dir: str | None) -> tuple[float, float]:
-    """Run ``net`` for ``duration_s`` seconds on ``backend``; return ``(compile_s, loop_s)``."""
+def timed_run(net, backend: str, duration_s: float, build_dir: str | None,
+              profile: bool = False) -> tuple[float, float]:
+    """Run ``net`` for ``duration_s`` seconds on ``backend``; return ``(compile_s, loop_s)``.
+    ``profile``: Brian2's per-code-object timing of the loop (``net.profiling_info`` afterwards)."""
     from brian2 import device, ms, second
     if backend == "cpp_standalone":
-        net.run(duration_s * second, namespace={})
+        net.run(duration_s * second, namespace={}, profile=profile)
         t0 = time.perf_counter()
         device.build(directory=build_dir, compile=True, run=True)
         total = time.perf_counter() - t0
@@ -28,5 +30,5 @@ def timed_run(net, backend: str, duration_s: float, build_dir: str | None) -> tu
     net.run(0.1 * ms, namespace={})
     compile_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    net.run(duration_s * second, namespace={})
+    net.run(duration_s * second, namespace={}, profile=profile)
     return compile_s, time.perf_counter() - t0
