@@ -84,9 +84,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from brain.config import ConfigError
+from brain.trials.chain import Chain
 from brain.trials.engine import Session
 from brain.trials.specs import SessionSpec, check_session
-from brain.trials.chain import Chain
 from brain.trials.tasks import GoalCued
 from plasticity.params import ParamError, check_positive_int, check_probability
 from regions.base import derive_seed
