@@ -7,7 +7,9 @@ thread waits at the region's end), and runs synaptic propagation on the master t
 parallelises little work. This script measures the two factors:
 
 1. ``region_us``: the wall time of one empty parallel region (a C program, ``gcc -fopenmp``), at
-   1 and 2 threads (median of ``--repeat`` runs of ``--regions`` regions).
+   1 and 2 threads (median of ``--repeat`` runs of ``--regions`` regions), with libgomp's default
+   wait (spin, then sleep); ``region_us_passive_wait`` the same with ``OMP_WAIT_POLICY=passive``
+   (the waiting thread sleeps at once: what a busy machine approaches).
 2. ``regions_per_step``: brain_scale's brain (``benchmarks/brain_scale.yaml``) generated, not
    compiled, for 2 threads; per code object its ``#pragma omp parallel`` count, weighted by how
    often its clock ticks per ``dt``; ``master_only`` counts the regions whose work runs on one thread.
@@ -51,15 +53,16 @@ int main(int argc, char **argv) {
 """
 
 
-def region_us(regions: int, repeat: int) -> dict[int, float]:
-    """Median microseconds per empty parallel region, per thread count."""
+def region_us(regions: int, repeat: int, policy: str | None = None) -> dict[int, float]:
+    """Median microseconds per empty parallel region, per thread count (``policy``: OMP_WAIT_POLICY,
+    None for libgomp's default spin-then-sleep, as Brian2's programs run)."""
     with tempfile.TemporaryDirectory() as tmp:
         src, exe = Path(tmp) / "regions.c", Path(tmp) / "regions"
         src.write_text(C_SOURCE)
         subprocess.run(["gcc", "-O2", "-fopenmp", str(src), "-o", str(exe)], check=True)
         out = {}
         for threads in (1, 2):
-            env = {**os.environ, "OMP_NUM_THREADS": str(threads)}     # libgomp defaults, as Brian2 runs
+            env = {**os.environ, "OMP_NUM_THREADS": str(threads), **({"OMP_WAIT_POLICY": policy} if policy else {})}
             runs = [float(subprocess.run([str(exe), str(regions)], env=env, capture_output=True, text=True,
                                          check=True).stdout) for _ in range(repeat)]
             out[threads] = round(statistics.median(runs), 3)
@@ -107,10 +110,11 @@ def main() -> None:
     if args.regions < 1 or args.repeat < 1:
         ap.error("--regions / --repeat: must be positive integers")
     cost = region_us(args.regions, args.repeat)
+    passive = region_us(max(1, args.regions // 50), args.repeat, "passive")   # ~100 x slower per region
     gen = regions_per_step()
     extra = gen["regions_per_step"] * (cost[2] - cost[1]) * 1e-6 * gen["steps_per_sim_s"]
-    print(json.dumps({"region_us": cost, **gen, "predicted_extra_s_per_sim_s": round(extra, 2),
-                      "cpu_count": os.cpu_count()}, indent=2))
+    print(json.dumps({"region_us": cost, "region_us_passive_wait": passive, **gen,
+                      "predicted_extra_s_per_sim_s": round(extra, 2), "cpu_count": os.cpu_count()}, indent=2))
 
 
 if __name__ == "__main__":

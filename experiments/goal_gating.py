@@ -174,6 +174,7 @@ class _Run:
                               if p.interference_trials else []),
                       _task(p, self.seed + 2, n_trials=p.retention_trials, goals=[0])]
             task = Chain(blocks, frozen=[False] * (len(blocks) - 1) + [True])
+            self.test_block = len(blocks) - 1
         spec = p
         if ablation == "open_gate":
             phases = tuple(dataclasses.replace(ph, drive={**ph.drive, "gate": "all"}) if ph.name == "distractor"
@@ -197,8 +198,8 @@ class _Run:
         if not self.retention:
             return rows, float("nan")
         block = np.array([r["chain_block"] for r in rows])
-        test = [r["correct"] for r, b in zip(rows, block) if b == block.max()]
-        return [r for r, b in zip(rows, block) if b == 0], float(np.mean(test))
+        test = [r["correct"] for r, b in zip(rows, block) if b == self.test_block]   # none: max_trials ended it
+        return [r for r, b in zip(rows, block) if b == 0], float(np.mean(test)) if test else float("nan")
 
 
 def _ablated_config(config, p: Params, ablation: str):

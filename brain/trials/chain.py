@@ -23,9 +23,9 @@ class Chain(_OneStep):
 
     def __init__(self, tasks, frozen=None):
         tasks = list(tasks)
-        if not tasks or not all(isinstance(t, _OneStep) and t.in_graph for t in tasks):
+        if not tasks or not all(isinstance(t, _OneStep) and t.in_graph and not isinstance(t, Chain) for t in tasks):
             raise _err("tasks", "a chain needs one or more one-step tasks whose observations do not follow "
-                                "the choices")
+                                "the choices (not chains)")
         first = tasks[0]
         for t in tasks[1:]:
             if type(t) is not type(first) or t.n_actions != first.n_actions or t.fields != first.fields:
@@ -44,6 +44,18 @@ class Chain(_OneStep):
     def _at(self, t: int) -> tuple[int, _OneStep, int]:
         b = int(np.searchsorted(self.starts, t, side="right")) - 1
         return b, self.blocks[b], t - int(self.starts[b])
+
+    def correct_action(self):
+        """The current block's own rule (a task may override :meth:`_OneStep.correct_action`)."""
+        if self.done:
+            return None
+        _, task, k = self._at(self.t)
+        saved = task.t, task.done
+        task.t, task.done = k, False
+        try:
+            return task.correct_action()
+        finally:
+            task.t, task.done = saved
 
     def _field_values(self, t: int) -> dict:
         _, task, k = self._at(t)

@@ -264,10 +264,8 @@ class Session:
     def _freeze_blocks(self) -> None:
         """At a trial's start: learning off in a chain's frozen blocks (:class:`brain.trials.chain.Chain`),
         on again after them; a freeze the session did not make is left alone."""
-        frozen = getattr(self.task, "frozen", None)
-        if frozen is None:
-            return
-        want = self.step < len(frozen) and bool(frozen[self.step])
+        frozen = getattr(self.task, "frozen", None)          # None: a task without blocks (learning on)
+        want = frozen is not None and self.step < len(frozen) and bool(frozen[self.step])
         if want and not self._froze and not self.brain.is_frozen:
             self.brain.set_plastic(False)
             self._froze = True

@@ -111,6 +111,7 @@ class GraphLoop:
             n = int(round(float(ph.duration) / dt))
             self.phase_at.append((ph, at, at + n))
             at += n
+        self._freezers, self._gates = [], []
         objects = self._controller()
         tonic_level = self._during(lambda ph: ph.tonic)
         tonic_level[first + settle:self.start] = 1.0           # settle_tonic, then the tonic phases
@@ -217,8 +218,10 @@ class GraphLoop:
         """A chain's frozen blocks (:class:`brain.trials.chain.Chain`): every gate that
         :meth:`Brain.set_plastic` switches is multiplied by 0 from their first trial's start on.
 
-        Gates only, for good: the graph cannot restore the learning state a freeze would snapshot,
-        so frozen blocks must come last (a retention test), where gating is all a freeze does.
+        Gates only: the graph cannot restore the learning state a freeze would snapshot, so frozen
+        blocks must come last (a retention test), where gating is all a freeze does. After the run
+        the freezers are switched off and the gates set back (runtime backends; a cpp_standalone
+        brain does not run again); traces and means are not restored.
         """
         frozen = getattr(self.s.task, "frozen", None)
         if frozen is None or not np.any(frozen[:self.n_trials]):
@@ -236,11 +239,14 @@ class GraphLoop:
         level = np.zeros(self.total)
         level[self.trial_starts[first]:] = 1.0
         frozen_at = TimedArray(level, dt=self.dt * second, name="graph_frozen")
-        out = []
-        for syn in brain.gates():     # named to run where the Python loop's operation (trial_engine) freezes:
+        out, gates = [], brain.gates()
+        if not brain.backend.standalone:      # set back after the run, as the Python loop's unfreezing does
+            self._gates = [(syn, np.array(syn.plastic[:], copy=True)) for syn in gates]
+        for syn in gates:             # named to run where the Python loop's operation (trial_engine) freezes:
             key = _namespace(syn, {"graph_frozen": frozen_at})[0]        # same slot and order, ties by name
             out.append(syn.run_regularly(f"plastic = plastic * (1 - {key}(t))", dt=self.dt * second, when="start",
                                          name=f"trial_engine_freeze_{syn.name}"))
+        self._freezers = out
         return out
 
     # -- the run and the trial log ------------------------------------------------------------
@@ -256,6 +262,10 @@ class GraphLoop:
         s.log(f"trial engine (in-graph): {self.n_trials} trials in one run of {stop - self.t0:.1f} s")
         brain.run(stop * second - self.t0 * second)
         brain.finish()
+        for obj in self._freezers:           # later runs of the brain learn again (runtime backends):
+            obj.active = False               # the gates as before the session; traces are not restored
+        for syn, value in self._gates:
+            syn.plastic = value
         grid = self._grid()
         c_t = np.round(np.asarray(self.choices.t_) / self.dt).astype(int)
         c_v = np.asarray(self.choices.choice[0])

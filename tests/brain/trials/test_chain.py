@@ -9,7 +9,7 @@ from brain.config import ConfigError
 from brain.schema import build_config
 from brain.trials.chain import Chain
 from brain.trials.engine import Session
-from brain.trials.tasks import GoalCued, Reversal, TwoStep
+from brain.trials.tasks import GoalCued, Reversal, Salience, TwoStep
 from tests.brain.trials.test_engine import _spec
 
 PROJ = "cue->pool:exc"
@@ -45,12 +45,27 @@ def test_chain_concatenates_its_blocks():
     assert goals == [*a.goal, *b.goal] and blocks == [0] * 6 + [1] * 4
 
 
+def test_chain_asks_the_current_block_for_the_correct_action():
+    """Salience overrides correct_action (None on an all-zero trial); the chain defers to it."""
+    a, b = Salience(n_trials=20, p_zero=0.5, seed=1), Salience(n_trials=20, p_zero=0.5, seed=2)
+    c = Chain([a, b])
+    expected = [None if g < 0 else int(g) for g in (*a.good, *b.good)]
+    assert None in expected
+    c.reset()
+    got = []
+    while not c.done:
+        got.append(c.correct_action())
+        c.step(None)
+    assert got == expected and c.correct_action() is None
+
+
 @pytest.mark.parametrize("tasks, frozen, match", [
     ([], None, "one or more one-step tasks"),
     ([TwoStep(n_trials=3, seed=1)], None, "one or more one-step tasks"),
     ([GoalCued(n_trials=3, seed=1), Reversal(n_before=2, n_after=2, seed=1)], None, "every block must be"),
     ([GoalCued(n_trials=3, seed=1), GoalCued(n_trials=3, n_stimuli=3, seed=1)], None, "every block must be"),
     ([GoalCued(n_trials=3, seed=1)], [True, False], "one flag per block"),
+    ([Chain([GoalCued(n_trials=3, seed=1)])], None, "not chains"),
 ])
 def test_chain_checks_its_blocks(tasks, frozen, match):
     with pytest.raises(ValueError, match=match):
@@ -94,6 +109,8 @@ def test_graph_loop_runs_a_chain_as_the_python_loop_does():
         assert ra["choice"] == rb["choice"] and ra["reward"] == rb["reward"]
         assert np.isclose(ra["exc_outcome_hz"], rb["exc_outcome_hz"])
     assert np.allclose(_weights(a_brain), _weights(g_brain))
+    # after the session the brain learns again, as after the Python loop's unfreezing
+    assert all(not o.active for o in s.graph._freezers) and g_brain.projections[PROJ].plastic[:] == 1.0
     # and unfrozen, the last block learns on: the weights differ from the frozen session's
     c_brain = _plastic_brain()
     Session(c_brain, _spec(loop="graph"), task=_chain(frozen=(False, False))).run()
