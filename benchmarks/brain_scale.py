@@ -33,9 +33,8 @@ CONFIG = Path(__file__).with_name("brain_scale.yaml")
 BANDS = ROOT / "tests" / "regression" / "expected" / "region_baseline.yaml"
 
 
-def one(backend: str, duration_s: float, threads: int | None = None, profile: int = 0) -> dict:
-    from brain.backends import configure
-    from brain.brain import Brain
+def load_config(backend: str):
+    """The brain of ``brain_scale.yaml`` on ``backend``, validated and within the size budget."""
     from brain.budget import check_size
     from brain.config import load_yaml
     from brain.schema import build_config
@@ -43,6 +42,13 @@ def one(backend: str, duration_s: float, threads: int | None = None, profile: in
     data["backend"] = backend
     cfg = build_config(data)
     check_size(cfg)
+    return cfg
+
+
+def one(backend: str, duration_s: float, threads: int | None = None, profile: int = 0) -> dict:
+    from brain.backends import configure
+    from brain.brain import Brain
+    cfg = load_config(backend)
     threads = cfg.threads if threads is None else threads
     be = configure(backend, dt=cfg.dt, threads=threads)
     t0 = time.perf_counter()

@@ -33,7 +33,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "benchmarks" / "brain_scale.yaml"
 
 C_SOURCE = r"""
 #include <omp.h>
@@ -76,11 +75,8 @@ def regions_per_step(duration_s: float = 0.01) -> dict:
 
     from brain.backends import configure
     from brain.brain import Brain
-    from brain.config import load_yaml
-    from brain.schema import build_config
-    data = load_yaml(str(CONFIG))
-    data["backend"] = "cpp_standalone"
-    cfg = build_config(data)
+    from brain_scale import load_config    # benchmarks/brain_scale.py (the script's folder is on sys.path)
+    cfg = load_config("cpp_standalone")
     with tempfile.TemporaryDirectory() as tmp:
         be = configure("cpp_standalone", dt=cfg.dt, threads=2, build_dir=tmp)
         b = Brain(cfg, be)

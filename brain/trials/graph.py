@@ -111,7 +111,7 @@ class GraphLoop:
             n = int(round(float(ph.duration) / dt))
             self.phase_at.append((ph, at, at + n))
             at += n
-        self._freezers, self._gates = [], []
+        self._freezers, self._gates = [], None
         objects = self._controller()
         tonic_level = self._during(lambda ph: ph.tonic)
         tonic_level[first + settle:self.start] = 1.0           # settle_tonic, then the tonic phases
@@ -223,10 +223,9 @@ class GraphLoop:
         the freezers are switched off and the gates set back (runtime backends; a cpp_standalone
         brain does not run again); traces and means are not restored.
         """
-        frozen = getattr(self.s.task, "frozen", None)
-        if frozen is None or not np.any(frozen[:self.n_trials]):
+        frozen = np.asarray(getattr(self.s.task, "frozen", [])[:self.n_trials], dtype=bool)
+        if not frozen.any():
             return []
-        frozen = np.asarray(frozen[:self.n_trials], dtype=bool)
         first = int(np.argmax(frozen))
         if not frozen[first:].all():
             raise ConfigError("experiment.loop: graph freezes learning for good: a chain's frozen blocks must "
@@ -239,10 +238,10 @@ class GraphLoop:
         level = np.zeros(self.total)
         level[self.trial_starts[first]:] = 1.0
         frozen_at = TimedArray(level, dt=self.dt * second, name="graph_frozen")
-        out, gates = [], brain.gates()
         if not brain.backend.standalone:      # set back after the run, as the Python loop's unfreezing does
-            self._gates = [(syn, np.array(syn.plastic[:], copy=True)) for syn in gates]
-        for syn in gates:             # named to run where the Python loop's operation (trial_engine) freezes:
+            self._gates = brain._gate_state()
+        out = []
+        for syn in brain.gates():           # named to run where the Python loop's operation (trial_engine) freezes:
             key = _namespace(syn, {"graph_frozen": frozen_at})[0]        # same slot and order, ties by name
             out.append(syn.run_regularly(f"plastic = plastic * (1 - {key}(t))", dt=self.dt * second, when="start",
                                          name=f"trial_engine_freeze_{syn.name}"))
@@ -264,8 +263,8 @@ class GraphLoop:
         brain.finish()
         for obj in self._freezers:           # later runs of the brain learn again (runtime backends):
             obj.active = False               # the gates as before the session; traces are not restored
-        for syn, value in self._gates:
-            syn.plastic = value
+        if self._gates is not None:
+            brain._restore_gates(self._gates)
         grid = self._grid()
         c_t = np.round(np.asarray(self.choices.t_) / self.dt).astype(int)
         c_v = np.asarray(self.choices.choice[0])
