@@ -7,6 +7,8 @@ flags and Brian2 version, with numbered slots that one run at a time claims (a l
 holding its pid; a dead owner's lock is taken over). Brian2 rewrites only the source files whose
 text changed and make recompiles only those: another seed of the same experiment compiles in
 seconds. Measured on reversal_learning (2-core VM): a fresh build 52 s of make, a reused one ~8 s.
+A slot whose last build did not finish (killed mid-compile: no ``.brain_build_done`` marker) is
+rebuilt clean, since make would take the stale object files for current.
 
 Measured on the 2-core VM (benchmarks/results/cuba_idle_2026-11-23.json): CUBA 4000 neurons, 1 s:
 cpp_standalone 0.17 s (+~9 s build), cython 0.48 s (cold compile 20-40 s, then cached), numpy 2.1 s.
@@ -33,6 +35,9 @@ BACKENDS = ("numpy", "cython", "cpp_standalone")
 COMPILE_OPTS = ("-O0", "-O1", "-O2", "-O3", "-Os")
 
 
+_BUILT = ".brain_build_done"   # marker of a build that finished in its directory
+
+
 @dataclass
 class Backend:
     """The active backend. ``build_dir`` is set for cpp_standalone only."""
@@ -52,7 +57,14 @@ class Backend:
         from brian2.devices.device import get_device
         dev = get_device()
         if self.standalone and not dev.has_been_run:
-            dev.build(directory=str(self.build_dir), compile=True, run=True, clean=False)
+            # a build cache slot is compiled incrementally (make), unless the last build in it did not
+            # finish: a killed compile leaves object files that make takes for current (measured: the
+            # next build in that slot failed to link, undefined trial_engine_* symbols)
+            done = self.build_dir / _BUILT
+            clean = not done.exists()
+            done.unlink(missing_ok=True)
+            dev.build(directory=str(self.build_dir), compile=True, run=True, clean=clean)
+            done.touch()
 
     def close(self, keep: bool = False) -> None:
         if self.standalone and self._own_dir and not keep and self.build_dir is not None:

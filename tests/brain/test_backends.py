@@ -1,4 +1,6 @@
 """Reproducibility and backend equivalence of the cortex_ai experiment."""
+import os
+
 import numpy as np
 import pytest
 
@@ -88,5 +90,33 @@ def test_standalone_build_cache_slots(tmp_path, monkeypatch):
         assert tmp_path not in f.build_dir.parents
         f.close()
         assert not f.build_dir.exists()
+    finally:
+        configure("numpy")
+
+
+def test_standalone_slot_builds_clean_after_an_unfinished_build(tmp_path, monkeypatch):
+    """A slot compiles incrementally only after a build that finished there: a killed compile
+    leaves object files that make would take for current (a failed link, measured)."""
+    from brian2.devices.device import get_device
+
+    from brain.backends import configure
+    monkeypatch.setenv("BRAIN_STANDALONE_CACHE", str(tmp_path))
+    try:
+        calls = []
+        backend = configure("cpp_standalone", cache_key="exp")
+        dev = get_device()
+
+        def build(**kw):
+            os.makedirs(kw["directory"], exist_ok=True)
+            calls.append(kw["clean"])
+            if len(calls) == 2:
+                raise RuntimeError("killed")
+        monkeypatch.setattr(dev, "build", build)
+        for _ in range(3):
+            try:
+                backend.build()
+            except RuntimeError:
+                pass
+        assert calls == [True, False, True]       # fresh; after a finished build; after a failed one
     finally:
         configure("numpy")
