@@ -22,8 +22,13 @@ Wiring (``configs/goal_gating.yaml``):
   sub-pool's cortical gain (``1 + k_goal goal_level``: expression) and its learning rate
   (learning). A held pool (~35 Hz) saturates it; the trace (tau 100 ms) is fed by the PFC's
   persistent activity, so it lasts through the outcome's dopamine;
-- the dopamine critic (timed expectation after the stimulus, V of the stimulus state, and the
-  tonic-dopamine baseline of reversal_learning) and the BG loop.
+- the dopamine critic (the timed expectation of reward after the stimulus, and the
+  tonic-dopamine baseline of reversal_learning) and the BG loop. Its cue relay is driven by the
+  stimulus onset only (phase ``onset``, 50 ms), so each timing pool fires one brief burst at its
+  delay (time since cue onset, Schultz et al. 1997). Driven for the whole stimulus, every pool
+  fired for 300 ms, the learned expectation spread over 300-900 ms and its dips around the reward
+  burst outweighed the burst in the MSNs' eligibility: a rewarded choice lost D1 and gained D2
+  weight until it was no longer made (seed 6: 0.725).
 
 So under goal g only sub-pool g's synapses from the shown stimulus learn, and they learn the
 action that goal g pays for that stimulus: goal x stimulus conjunctions live in different
@@ -75,6 +80,8 @@ Frank MJ, Badre D (2012) Mechanisms of hierarchical reinforcement learning in co
 Miller EK, Cohen JD (2001) An integrative theory of prefrontal cortex function. Annu Rev
     Neurosci 24:167-202 (PFC goal representations bias downstream pathways).
 Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (dopamine-modulated STDP).
+Schultz W, Dayan P, Montague PR (1997) Science 275:1593-1599 (timing of the expectation since
+    cue onset: the complete serial compound).
 """
 from __future__ import annotations
 
