@@ -19,10 +19,12 @@ def timed_run(net, backend: str, duration_s: float, build_dir: str | None,
     """Run ``net`` for ``duration_s`` seconds on ``backend``; return ``(compile_s, loop_s)``.
     ``profile``: Brian2's per-code-object timing of the loop (``net.profiling_info`` afterwards)."""
     from brian2 import device, ms, second
+
+    from brain.backends import build_standalone
     if backend == "cpp_standalone":
         net.run(duration_s * second, namespace={}, profile=profile)
         t0 = time.perf_counter()
-        device.build(directory=build_dir, compile=True, run=True)
+        build_standalone(device, build_dir)      # the build cache's stale-object guard too
         total = time.perf_counter() - t0
         loop = float(device._last_run_time)
         return total - loop, loop

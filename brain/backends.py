@@ -7,8 +7,10 @@ flags and Brian2 version, with numbered slots that one run at a time claims (a l
 holding its pid; a dead owner's lock is taken over). Brian2 rewrites only the source files whose
 text changed and make recompiles only those: another seed of the same experiment compiles in
 seconds. Measured on reversal_learning (2-core VM): a fresh build 52 s of make, a reused one ~8 s.
-A slot whose last build did not finish (killed mid-compile: no ``.brain_build_done`` marker) is
-rebuilt clean, since make would take the stale object files for current.
+A directory whose last compile did not finish (no ``.brain_build_done`` marker) is rebuilt clean:
+a compile killed midway leaves object files that make takes for current (measured: the next build
+in that slot failed to link, undefined ``trial_engine_*`` symbols). An interrupted run of a
+finished compile keeps the marker.
 
 Measured on the 2-core VM (benchmarks/results/cuba_idle_2026-11-23.json): CUBA 4000 neurons, 1 s:
 cpp_standalone 0.17 s (+~9 s build), cython 0.48 s (cold compile 20-40 s, then cached), numpy 2.1 s.
@@ -35,7 +37,22 @@ BACKENDS = ("numpy", "cython", "cpp_standalone")
 COMPILE_OPTS = ("-O0", "-O1", "-O2", "-O3", "-Os")
 
 
-_BUILT = ".brain_build_done"   # marker of a build that finished in its directory
+_BUILT = ".brain_build_done"   # marker of a compile that finished in its directory
+
+
+def build_standalone(dev, directory) -> None:
+    """Compile the standalone project into ``directory`` and run it. make compiles incrementally
+    unless the last compile there did not finish (no ``_BUILT`` marker: see the module docstring);
+    ``directory`` None: Brian2's temporary directory, always fresh."""
+    if directory is None:
+        dev.build(directory=None, compile=True, run=True)
+        return
+    done = Path(directory) / _BUILT
+    clean = not done.exists()
+    done.unlink(missing_ok=True)
+    dev.build(directory=str(directory), compile=True, run=False, clean=clean)
+    done.touch()
+    dev.run(str(directory), "results")
 
 
 @dataclass
@@ -57,14 +74,7 @@ class Backend:
         from brian2.devices.device import get_device
         dev = get_device()
         if self.standalone and not dev.has_been_run:
-            # a build cache slot is compiled incrementally (make), unless the last build in it did not
-            # finish: a killed compile leaves object files that make takes for current (measured: the
-            # next build in that slot failed to link, undefined trial_engine_* symbols)
-            done = self.build_dir / _BUILT
-            clean = not done.exists()
-            done.unlink(missing_ok=True)
-            dev.build(directory=str(self.build_dir), compile=True, run=True, clean=clean)
-            done.touch()
+            build_standalone(dev, self.build_dir)
 
     def close(self, keep: bool = False) -> None:
         if self.standalone and self._own_dir and not keep and self.build_dir is not None:

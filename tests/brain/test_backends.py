@@ -1,4 +1,4 @@
-"""Reproducibility and backend equivalence of the cortex_ai experiment."""
+"""Reproducibility and backend equivalence of the cortex_ai experiment; the backends' build cache."""
 import os
 
 import numpy as np
@@ -110,13 +110,19 @@ def test_standalone_slot_builds_clean_after_an_unfinished_build(tmp_path, monkey
             os.makedirs(kw["directory"], exist_ok=True)
             calls.append(kw["clean"])
             if len(calls) == 2:
-                raise RuntimeError("killed")
+                raise RuntimeError("killed")      # a compile killed midway
+
+        def run(*args):
+            if len(calls) == 3:
+                raise RuntimeError("killed")      # a run killed after its compile finished
         monkeypatch.setattr(dev, "build", build)
-        for _ in range(3):
+        monkeypatch.setattr(dev, "run", run)
+        for _ in range(4):
             try:
                 backend.build()
             except RuntimeError:
                 pass
-        assert calls == [True, False, True]       # fresh; after a finished build; after a failed one
+        # fresh; after a finished compile; after a killed compile; after a killed run
+        assert calls == [True, False, True, False]
     finally:
         configure("numpy")
