@@ -52,19 +52,23 @@ int main(int argc, char **argv) {
 """
 
 
-def region_us(regions: int, repeat: int, policy: str | None = None) -> dict[int, float]:
-    """Median microseconds per empty parallel region, per thread count (``policy``: OMP_WAIT_POLICY,
-    None for libgomp's default spin-then-sleep, as Brian2's programs run)."""
+def region_us(regions: int, repeat: int, policies=(None, "passive")) -> dict:
+    """Median microseconds per empty parallel region, per wait policy and thread count. A policy is
+    OMP_WAIT_POLICY's value, None for libgomp's default spin-then-sleep (as Brian2's programs run);
+    the passive policy runs ``regions // 50`` regions (~100 x slower per region). One compile."""
     with tempfile.TemporaryDirectory() as tmp:
         src, exe = Path(tmp) / "regions.c", Path(tmp) / "regions"
         src.write_text(C_SOURCE)
         subprocess.run(["gcc", "-O2", "-fopenmp", str(src), "-o", str(exe)], check=True)
         out = {}
-        for threads in (1, 2):
-            env = {**os.environ, "OMP_NUM_THREADS": str(threads), **({"OMP_WAIT_POLICY": policy} if policy else {})}
-            runs = [float(subprocess.run([str(exe), str(regions)], env=env, capture_output=True, text=True,
-                                         check=True).stdout) for _ in range(repeat)]
-            out[threads] = round(statistics.median(runs), 3)
+        for policy in policies:
+            n = regions if policy is None else max(1, regions // 50)
+            per = out[policy] = {}
+            for threads in (1, 2):
+                env = {**os.environ, "OMP_NUM_THREADS": str(threads), **({"OMP_WAIT_POLICY": policy} if policy else {})}
+                runs = [float(subprocess.run([str(exe), str(n)], env=env, capture_output=True, text=True,
+                                             check=True).stdout) for _ in range(repeat)]
+                per[threads] = round(statistics.median(runs), 3)
     return out
 
 
@@ -105,8 +109,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.regions < 1 or args.repeat < 1:
         ap.error("--regions / --repeat: must be positive integers")
-    cost = region_us(args.regions, args.repeat)
-    passive = region_us(max(1, args.regions // 50), args.repeat, "passive")   # ~100 x slower per region
+    timed = region_us(args.regions, args.repeat)
+    cost, passive = timed[None], timed["passive"]
     gen = regions_per_step()
     extra = gen["regions_per_step"] * (cost[2] - cost[1]) * 1e-6 * gen["steps_per_sim_s"]
     print(json.dumps({"region_us": cost, "region_us_passive_wait": passive, **gen,

@@ -8,7 +8,6 @@ the runaway guard (:mod:`brain.guard`) prints ``brain: runaway: ...`` and exits 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -130,23 +129,10 @@ def _sweep(args) -> int:
     return sweep(args, log=lambda m: print(m, file=sys.stderr, flush=True))
 
 
-@contextlib.contextmanager
-def _unrun_brain(name: str, data: dict):
-    """Validate ``data`` and build its brain on numpy, never run (nothing is compiled): (cfg, brain)."""
-    from brain.backends import configure
-    from brain.brain import Brain
-    from brain.experiment import prepare
-    _, cfg = prepare(name, data)
-    backend = configure("numpy", dt=cfg.dt)
-    try:
-        yield cfg, Brain(cfg, backend, record=False)
-    finally:
-        backend.close()
-
-
 def _built(name: str, data: dict) -> str:
     """The one-line summary of ``--dry-run``."""
-    with _unrun_brain(name, data) as (_, b):
+    from brain.experiment import unrun_brain
+    with unrun_brain(name, data) as (_, b):
         n = sum(len(g) for g in b.populations().values())
         s = sum(len(p) for p in b.projections.values())
     return (f"brain: {name}: config valid; {len(b.regions)} regions ({n} neurons), "
@@ -155,8 +141,8 @@ def _built(name: str, data: dict) -> str:
 
 def _describe(args) -> int:
     from brain.describe import describe
-    from brain.experiment import resolve_config
-    with _unrun_brain(args.name, resolve_config(args.name, args.config, args.overrides, args.seed)) as (cfg, b):
+    from brain.experiment import resolve_config, unrun_brain
+    with unrun_brain(args.name, resolve_config(args.name, args.config, args.overrides, args.seed)) as (cfg, b):
         print(describe(cfg, b))
     if args.wiring:
         from brain.figures import wiring

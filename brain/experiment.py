@@ -26,6 +26,7 @@ stopped by the runaway guard (:mod:`brain.guard`) keeps its spikes and trials so
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -179,6 +180,19 @@ def prepare(name: str, data: dict) -> tuple[Any, BrainConfig]:
     if cfg.backend not in supported:
         raise ConfigError(f"backend: experiment {name!r} supports {', '.join(supported)}, not {cfg.backend!r}")
     return module, cfg
+
+
+@contextlib.contextmanager
+def unrun_brain(name: str, data: dict):
+    """Validate ``data`` and build its brain on numpy, never run (nothing is compiled):
+    ``with unrun_brain(name, data) as (cfg, brain)``. What ``brain run --dry-run`` and
+    ``brain describe`` build; tests use it to check a config's wiring."""
+    _, cfg = prepare(name, data)
+    backend = configure("numpy", dt=cfg.dt)
+    try:
+        yield cfg, Brain(cfg, backend, record=False)
+    finally:
+        backend.close()
 
 
 def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | None = None,

@@ -45,17 +45,10 @@ class Chain(_OneStep):
         b = int(np.searchsorted(self.starts, t, side="right")) - 1
         return b, self.blocks[b], t - int(self.starts[b])
 
-    def correct_action(self):
-        """The current block's own rule (a task may override :meth:`_OneStep.correct_action`)."""
-        if self.done:
-            return None
-        _, task, k = self._at(self.t)
-        saved = task.t, task.done
-        task.t, task.done = k, False
-        try:
-            return task.correct_action()
-        finally:
-            task.t, task.done = saved
+    def _correct_at(self, t: int):
+        """The block's own rule (a task may override :meth:`_OneStep._correct_at`)."""
+        _, task, k = self._at(t)
+        return task._correct_at(k)
 
     def _field_values(self, t: int) -> dict:
         _, task, k = self._at(t)

@@ -111,7 +111,7 @@ class GraphLoop:
             n = int(round(float(ph.duration) / dt))
             self.phase_at.append((ph, at, at + n))
             at += n
-        self._freezers, self._gates = [], None
+        self._gates = None
         objects = self._controller()
         tonic_level = self._during(lambda ph: ph.tonic)
         tonic_level[first + settle:self.start] = 1.0           # settle_tonic, then the tonic phases
@@ -120,7 +120,8 @@ class GraphLoop:
             objects.append(g.run_regularly(f"tonic_window = {key}(t)", dt=dt * second, when="start", order=-5,
                                            name=f"graph_tonic_{g.name}"))
         objects += self._stimuli()
-        objects += self._freezer()
+        self._freezers = self._freezer()
+        objects += self._freezers
         self.monitors = {name: r.monitor for name, r in s.readouts.items()}     # they record spikes here
         s.brain.add(*objects)
         self.used, self.mismatches = False, 0
@@ -245,7 +246,6 @@ class GraphLoop:
             key = _namespace(syn, {"graph_frozen": frozen_at})[0]        # same slot and order, ties by name
             out.append(syn.run_regularly(f"plastic = plastic * (1 - {key}(t))", dt=self.dt * second, when="start",
                                          name=f"trial_engine_freeze_{syn.name}"))
-        self._freezers = out
         return out
 
     # -- the run and the trial log ------------------------------------------------------------

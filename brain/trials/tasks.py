@@ -110,7 +110,11 @@ class _OneStep:
         return self.observation()
 
     def correct_action(self):
-        return None if self.done else int(self.good[self.t])
+        return None if self.done else self._correct_at(self.t)
+
+    def _correct_at(self, t: int):
+        """The rule's action in trial ``t`` (None where no action is right)."""
+        return int(self.good[t])
 
     def _is_correct(self, t: int, a: int) -> bool:
         return a == self.good[t]
@@ -338,8 +342,8 @@ class Salience(_OneStep):
     def _field_values(self, t: int) -> dict:
         return {"salience": tuple(float(x) for x in self.salience[t])}
 
-    def correct_action(self):
-        return None if self.done or self.good[self.t] < 0 else int(self.good[self.t])
+    def _correct_at(self, t: int):
+        return None if self.good[t] < 0 else int(self.good[t])
 
 
 class DelayedRecall(_OneStep):

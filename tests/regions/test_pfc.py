@@ -220,11 +220,10 @@ def test_goal_gating_3x3_variant_builds():
     """The 3 goals x 3 stimuli x 3 actions variant (an overlay config) validates and wires goal 2."""
     from pathlib import Path
 
-    from brain.cli import _unrun_brain
-    from brain.experiment import resolve_config
+    from brain.experiment import resolve_config, unrun_brain
     variant = Path(__file__).parents[2] / "experiments" / "configs" / "variants" / "goal_gating_3x3.yaml"
     data = resolve_config("goal_gating", str(variant), ["experiment.ablations=[]"])
-    with _unrun_brain("goal_gating", data) as (cfg, brain):
+    with unrun_brain("goal_gating", data) as (cfg, brain):
         assert cfg.experiment.task["n_goals"] == 3 and brain.region("striatum").params.n_channels == 3
         assert "pfc->striatum:goal2" in brain.projections
 
