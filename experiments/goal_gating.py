@@ -39,7 +39,11 @@ synapses.
 Ablations (each a fresh brain, same seed and task): ``no_goal_projection`` (no PFC -> striatum
 goal projections: a control; measured on seeds 4-8 it is below chance, not at it: without the
 goal signal's gain no thalamic pool reaches threshold and every trial is a no-choice),
-``ungated`` (``da_three_factor`` in place of ``goal_three_factor``: the goal still sets the
+``goal_uninformative`` (every goal pool projects to every goal port: each sub-pool gets the held
+goal's gain and learns, but no sub-pool knows which goal is held; the control that removes the goal
+information and keeps its signal; seeds 4-8: accuracy 0.475, 0.575, 0.64, 0.49, 0.49, mean 0.53
+against chance 0.5, no-choice 0: the sub-pools learn one stimulus -> action map, right for one goal,
+0.85 / 0.1 on seed 4), ``ungated`` (``da_three_factor`` in place of ``goal_three_factor``: the goal still sets the
 gain), ``open_gate`` (the gate also opens for the distractor, which then overwrites the goal). ``ablate: NAME`` runs the main session on that
 ablation's brain instead (one brain per run: how ablations run on cpp_standalone, where a run
 builds one program, and how a sweep runs them in parallel); the metrics are then that brain's,
@@ -73,7 +77,8 @@ goal_hold_errors : fraction of trials whose held pool at choice time (the item p
 no_choice_rate : fraction of trials with no thalamic pool above threshold.
 retention_gated : after training, ``interference_trials`` rewarded goal-1-only trials, then
     ``retention_trials`` goal-0 trials with learning frozen: their accuracy.
-accuracy_no_goal_projection, accuracy_ungated, retention_ungated : the ablations' accuracy
+accuracy_no_goal_projection, accuracy_goal_uninformative, accuracy_ungated, retention_ungated :
+    the ablations' accuracy
     (mean over goals of the last-``n_last`` accuracy) and the ungated rule's retention.
 accuracy_open_gate : accuracy with the gate open for the distractor; overwrite_rate_open_gate :
     fraction of its trials whose held pool was the distractor; accuracy_overwritten_open_gate :
@@ -107,7 +112,7 @@ from plasticity.params import ParamError, check_positive_int, check_probability
 from regions.base import derive_seed
 
 BACKENDS = ("numpy", "cython", "cpp_standalone")   # cpp_standalone with experiment.loop: graph
-ABLATIONS = ("no_goal_projection", "ungated", "open_gate")
+ABLATIONS = ("no_goal_projection", "goal_uninformative", "ungated", "open_gate")
 
 
 @dataclass(frozen=True)
@@ -219,9 +224,15 @@ class _Run:
 
 def _ablated_config(config, p: Params, ablation: str):
     projections = dict(config.projections)
+    goal = {k: v for k, v in projections.items() if v.post == p.striatum and v.target.startswith("goal")}
     if ablation == "no_goal_projection":
-        projections = {k: v for k, v in projections.items()
-                       if not (v.post == p.striatum and v.target.startswith("goal"))}
+        projections = {k: v for k, v in projections.items() if k not in goal}
+    elif ablation == "goal_uninformative":     # every goal pool -> every goal port, each as the config wires one
+        for v in goal.values():
+            for w in goal.values():
+                if w.source != v.source:
+                    label = f"{v.pre}->{v.post}:{v.target}_from_{w.source}"
+                    projections[label] = dataclasses.replace(v, label=label, source=w.source)
     elif ablation == "ungated":
         for label in p.stimulus_projections:
             if label not in projections:

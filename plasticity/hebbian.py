@@ -69,7 +69,7 @@ class HebbianParams(WeightParams):
 
     eta: float = 0.001                      # step per post spike per unit trace (illustrative)
     tau_pre: Quantity = quantity(20 * ms)   # presynaptic activity trace (STDP time scale, Bi & Poo 1998)
-    pre_ltd: float = 0.0                    # each pre spike scales w by 1 - pre_ltd (0: off; Levy 1996)
+    pre_ltd: float = 0.0                    # each pre spike scales w by 1 - pre_ltd (0: off; outstar)
 
     def __post_init__(self):
         super().__post_init__()

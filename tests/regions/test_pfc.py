@@ -253,3 +253,19 @@ def test_goal_gating_protocol_validation():
     with pytest.raises(ConfigError, match=r"experiment\.readouts"):
         bad(readouts={k: v for k, v in data["experiment"]["readouts"].items() if k != "pfc"},
             phases=[{**ph, "read": []} if ph.get("read") == ["pfc"] else ph for ph in data["experiment"]["phases"]])
+
+
+def test_goal_uninformative_ablation_wires_every_goal_pool_to_every_goal_port():
+    """The control that keeps the goal signal and removes its information: each goal port hears
+    every goal pool, with the config's own connection parameters."""
+    from brain.experiment import resolve_config
+    from experiments import goal_gating as gg
+
+    cfg = build_config(resolve_config("goal_gating"), gg.Params)
+    p = cfg.experiment
+    ablated = gg._ablated_config(cfg, p, "goal_uninformative").projections
+    goal = {k: v for k, v in ablated.items() if v.post == "striatum" and v.target.startswith("goal")}
+    assert {(v.source, v.target) for v in goal.values()} == {(f"item{i}", f"goal{j}") for i in (0, 1) for j in (0, 1)}
+    assert len({(v.p, str(v.weight), v.rule) for v in goal.values()}) == 1
+    assert not any(v.target.startswith("goal") for v in gg._ablated_config(cfg, p, "no_goal_projection")
+                   .projections.values() if v.post == "striatum")
