@@ -62,7 +62,7 @@ def region_us(regions: int, repeat: int, policies=(None, "passive")) -> dict:
         subprocess.run(["gcc", "-O2", "-fopenmp", str(src), "-o", str(exe)], check=True)
         out = {}
         for policy in policies:
-            n = regions if policy is None else max(1, regions // 50)
+            n = max(1, regions // 50) if policy == "passive" else regions
             per = out[policy] = {}
             for threads in (1, 2):
                 env = {**os.environ, "OMP_NUM_THREADS": str(threads), **({"OMP_WAIT_POLICY": policy} if policy else {})}

@@ -222,17 +222,22 @@ class _Run:
         return [r for r, b in zip(rows, block) if b == 0], float(np.mean(test)) if test else float("nan")
 
 
+def goal_projections(config, p: Params) -> dict:
+    """The config's projections onto the striatum's goal ports, by label."""
+    return {k: v for k, v in config.projections.items() if v.post == p.striatum and v.target.startswith("goal")}
+
+
 def _ablated_config(config, p: Params, ablation: str):
     projections = dict(config.projections)
-    goal = {k: v for k, v in projections.items() if v.post == p.striatum and v.target.startswith("goal")}
+    goal = goal_projections(config, p)
     if ablation == "no_goal_projection":
         projections = {k: v for k, v in projections.items() if k not in goal}
     elif ablation == "goal_uninformative":     # every goal pool -> every goal port, each as the config wires one
         for v in goal.values():
             for w in goal.values():
-                if w.source != v.source:
-                    label = f"{v.pre}->{v.post}:{v.target}_from_{w.source}"
-                    projections[label] = dataclasses.replace(v, label=label, source=w.source)
+                if (w.pre, w.source) != (v.pre, v.source):
+                    label = f"{w.pre}->{v.post}:{v.target}_from_{w.source}"
+                    projections[label] = dataclasses.replace(v, label=label, pre=w.pre, source=w.source)
     elif ablation == "ungated":
         for label in p.stimulus_projections:
             if label not in projections:

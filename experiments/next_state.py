@@ -83,8 +83,10 @@ Measured (cython, default config; parameters chosen on seeds 1-3, where accuracy
   transition_ratio >= 1.5 on 4 of 10 (mean 2.18, transition_p_main 0.63): three experiences of ``s2``
   brought its links near saturation. The weaker, graded links trade two seeds' accuracy for the
   ratio, the rollouts and the worst seed (0.58 -> 0.79).
-- Load (seeds 4 / 5 / 6): 6 x 2: 0.96 / 0.96 / 0.96; 8 x 2: 1.0 / 0.94 / 0.94; 10 x 3 (30 pairs,
-  120 episodes): 0.88 / 0.97 / 0.92 (other_action_score 0.35-0.43: same-state codes overlap 0.2-0.24).
+- Load (seeds 4 / 5 / 6, next_state_accuracy): 6 x 2: 1.0 / 0.96 / 0.96; 8 x 2: 0.94 / 0.88 / 0.88;
+  8 x 3: 0.92 / 0.94 / 0.81; 10 x 2: 0.90 / 0.93 / 0.95; 10 x 3 (30 pairs, 120 episodes): 0.87 / 0.92 /
+  0.88 (other_action_score 0.21-0.26: same-state codes overlap 0.21-0.23). Before the depression
+  term: 6 x 2 0.96 / 0.96 / 0.96; 8 x 2 1.0 / 0.94 / 0.94; 10 x 3 0.88 / 0.97 / 0.92.
 - ca3_reproducibility 0.72-0.78; ca3_coding_level 0.06-0.08; prediction_latency_ms 31.5-32.2.
 - Control, no dentate (``w_mf`` 0, EC -> CA3 0.6 nS: the same CA3 coding level 0.07-0.08; the
   regression entry ``next_state_no_dentate``), seeds 4-13 without the probabilistic pair and

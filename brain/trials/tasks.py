@@ -275,6 +275,9 @@ class TwoStep(_OneStep):
         self.state = 0
         return super().reset()
 
+    def _correct_at(self, t: int):
+        raise NotImplementedError("two_step: the right action depends on the stage; use correct_action()")
+
     def correct_action(self):
         if self.done:
             return None

@@ -263,9 +263,7 @@ def test_goal_uninformative_ablation_wires_every_goal_pool_to_every_goal_port():
 
     cfg = build_config(resolve_config("goal_gating"), gg.Params)
     p = cfg.experiment
-    ablated = gg._ablated_config(cfg, p, "goal_uninformative").projections
-    goal = {k: v for k, v in ablated.items() if v.post == "striatum" and v.target.startswith("goal")}
+    goal = gg.goal_projections(gg._ablated_config(cfg, p, "goal_uninformative"), p)
     assert {(v.source, v.target) for v in goal.values()} == {(f"item{i}", f"goal{j}") for i in (0, 1) for j in (0, 1)}
     assert len({(v.p, str(v.weight), v.rule) for v in goal.values()}) == 1
-    assert not any(v.target.startswith("goal") for v in gg._ablated_config(cfg, p, "no_goal_projection")
-                   .projections.values() if v.post == "striatum")
+    assert not gg.goal_projections(gg._ablated_config(cfg, p, "no_goal_projection"), p)

@@ -46,7 +46,7 @@ def test_chain_concatenates_its_blocks():
 
 
 def test_chain_asks_the_current_block_for_the_correct_action():
-    """Salience overrides correct_action (None on an all-zero trial); the chain defers to it."""
+    """Salience overrides _correct_at (None on an all-zero trial); the chain defers to it."""
     a, b = Salience(n_trials=20, p_zero=0.5, seed=1), Salience(n_trials=20, p_zero=0.5, seed=2)
     c = Chain([a, b])
     expected = [None if g < 0 else int(g) for g in (*a.good, *b.good)]
