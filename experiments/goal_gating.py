@@ -41,8 +41,8 @@ goal projections: a control; measured on seeds 4-8 it is below chance, not at it
 goal signal's gain no thalamic pool reaches threshold and every trial is a no-choice),
 ``goal_uninformative`` (every goal pool projects to every goal port: each sub-pool gets the held
 goal's gain and learns, but no sub-pool knows which goal is held; the control that removes the goal
-information and keeps its signal; seeds 4-8: accuracy 0.475, 0.575, 0.64, 0.49, 0.49, mean 0.53
-against chance 0.5, no-choice 0: the sub-pools learn one stimulus -> action map, right for one goal,
+information and keeps its signal; seeds 4-13: accuracy 0.44-0.64, mean 0.52 (sd 0.07) against
+chance 0.5, no-choice 0: the sub-pools learn one stimulus -> action map, right for one goal,
 0.85 / 0.1 on seed 4), ``ungated`` (``da_three_factor`` in place of ``goal_three_factor``: the goal still sets the
 gain), ``open_gate`` (the gate also opens for the distractor, which then overwrites the goal). ``ablate: NAME`` runs the main session on that
 ablation's brain instead (one brain per run: how ablations run on cpp_standalone, where a run
