@@ -15,7 +15,10 @@ One brain (``experiments/configs/two_step.yaml``), built afresh per agent from t
   MSNs of its action channel in the dorsal ``striatum``;
 - ``striatum`` (dorsal, two channels): the choice (thalamic pool above threshold), with a cue
   (``cue``: the stage-1 context) on plastic corticostriatal synapses (cached, model-free values);
-- ``reward``: reward-driven dopamine onto both striata (volume transmission).
+- ``reward``: reward-driven dopamine onto both striata (volume transmission); the ventral D1
+  response to the state reached is dopamine for the dorsal striatum too (``vs -> striatum``): the
+  critic's response at stage-2 onset credits the stage-1 choice's cached value before the reward
+  does (TD-like credit).
 
 Agents (the same brain): ``mb``: before each stage-1 choice both actions are imagined
 (:class:`brain.trials.rollout.Imagination`, learning frozen, random order), the cue -> striatum
