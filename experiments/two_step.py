@@ -86,6 +86,15 @@ by the agent's own choices; the CA1 -> vs value rule uses presynaptic eligibilit
 tau_c 50 ms), so the cue's own CA1 cells, active 20 ms before the state reached, keep ~5 % of its
 credit, and an unpaid state loses value whether or not it makes the MSNs fire.
 
+mf agent, protocol ``stay`` (seeds 4-7, 200 choice trials, ~20 min wall per seed two at a time):
+reward_effect_mf 0.76 / 0.55 / 0.26 / 0.40 (mean 0.49, 95 % t-interval 0.16-0.83: excludes 0),
+interaction_mf -0.10 / 0.17 / -0.02 / -0.25 (mean -0.05: |interaction| < a third of the reward
+effect), no choice 0. Its cached values are the cue -> dorsal striatum weights, learned from the
+dorsal dopamine: the reward plus the ventral critic's response to the state reached (stage-2
+onset). Before that relay and the switching rule (baseline 0.4, eta 20 Hz, a D1 floor where the
+cue alone still selects) the chosen weights climbed to w_max and the agent repeated its choice on
+196 / 199 and 199 / 199 trials (seeds 4, 5). The configuration's comments record the rules tried.
+
 References
 ----------
 Daw ND, Gershman SJ, Seymour B, Dayan P, Dolan RJ (2011) Neuron 69:1204-1215 (two-step task).

@@ -69,3 +69,18 @@ def test_two_step_stay_protocol_metrics_skip_no_choice_trials():
     # the lag-1 common-vs-rare contrast: positive for model-based control
     assert lag["rewarded_common"] - lag["rewarded_rare"] + lag["unrewarded_rare"] - lag["unrewarded_common"] > 0
     assert "revaluation_index_mf" not in m
+
+
+def test_two_step_ventral_response_is_dorsal_dopamine():
+    """The mf agent's TD-like credit: every ventral D1 cell releases dopamine (``da``, static, as the
+    reward does) onto every dorsal MSN, so the critic's response to the state reached reaches the
+    eligible cue synapses of the stage-1 choice."""
+    from brain.experiment import resolve_config, unrun_brain
+    with unrun_brain("two_step", resolve_config("two_step")) as (cfg, b):
+        relay, reward = cfg.projections["vs->striatum"], cfg.projections["reward->striatum"]
+        assert (relay.source, relay.target, relay.rule) == ("d1", "dopamine", "static")
+        assert relay.target == reward.target and 0 < relay.weight < reward.weight
+        syn = b.projections["vs->striatum"]
+        n_vs, n_msn = len(b.regions["vs"].ports["d1"].group), len(b.regions["striatum"].ports["dopamine"].group)
+        assert len(syn) == n_vs * n_msn
+        assert "da" in syn.pre.code
