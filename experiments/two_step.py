@@ -94,6 +94,8 @@ dorsal dopamine: the reward plus the ventral critic's response to the state reac
 onset). Before that relay and the switching rule (baseline 0.4, eta 20 Hz, a D1 floor where the
 cue alone still selects) the chosen weights climbed to w_max and the agent repeated its choice on
 196 / 199 and 199 / 199 trials (seeds 4, 5). The configuration's comments record the rules tried.
+Not met with it: revaluation_index_mf (seeds 4 / 5) 0.05 / 0.40 (target |x| < 0.15); the agent
+switches in training, and the frozen test block repeats what the final weights favour.
 
 References
 ----------
