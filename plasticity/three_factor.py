@@ -23,6 +23,14 @@ running mean of ``da`` (:data:`DOPAMINE_AVG_POST`, tau 5 s, taken constant over 
 ``da_max``): the rule then learns from dopamine relative to its recent level, so a circuit whose
 tonic dopamine differs from a hand-set ``b`` does not drift.
 
+With ``soft_bounds`` the update is scaled by the room left towards the bound it moves to:
+``dw (w_max - w) / (w_max - w_min)`` when it potentiates, ``dw (w - w_min) / (w_max - w_min)``
+when it depresses (soft bounds, van Rossum et al. 2000; Gütig et al. 2003). A weight then
+settles where the potentiation it gets balances the depression, ``w_min + (w_max - w_min)
+P / (P + D)``: a running estimate of how often its eligibility met a burst rather than a dip,
+instead of a walk between the hard bounds whenever bursts and dips do not cancel on average.
+The factor is taken at the tick (Euler over one ``update_dt``).
+
 ``goal_three_factor`` multiplies the same update by the bounded goal context ``goal_level_post``
 (``clip(goal, 0, 1)`` of the activity trace ``goal`` of a PFC pool projected onto the
 postsynaptic neuron, :data:`GOAL_POST`): ``dw/dt = eta c (da - b) goal_level``. With ``goal = 0``
@@ -61,6 +69,8 @@ equal the decay constant of ``da`` in the target group
 References
 ----------
 Izhikevich EM (2007) Cereb Cortex 17:2443-2452 (Fig. 1; code daspnet.m on ModelDB 84167).
+van Rossum MCW, Bi GQ, Turrigiano GG (2000) J Neurosci 20:8812-8821 (soft-bounded plasticity).
+Gütig R, Aharonov R, Rotter S, Sompolinsky H (2003) J Neurosci 23:3697-3714 (weight dependence).
 Potjans W, Morrison A, Diesmann M (2010) Front Comput Neurosci 4:141 (NEST dopamine synapse).
 Potjans W, Diesmann M, Morrison A (2011) PLoS Comput Biol 7:e1001133 (dopamine x presynaptic trace).
 Richfield EK, Penney JB, Young AB (1989) Neuroscience 30:767-777 (D2 affinity >> D1 affinity).
@@ -135,6 +145,11 @@ class DopamineParams(STDPParams):
                                              # mean of da (DOPAMINE_AVG_POST; Frémaux et al. 2010)
     baseline_tonic: bool = False             # True: b = da_tonic_post + baseline, the target's mean
                                              # of da outside cue and outcome (DOPAMINE_TONIC_POST)
+    soft_bounds: bool = False                # True: a potentiation is scaled by (w_max - w) and a
+                                             # depression by (w - w_min), both / (w_max - w_min)
+                                             # (soft bounds on the three-factor update; van Rossum
+                                             # et al. 2000, Gutig et al. 2003). Not weight_dependence,
+                                             # which scales the eligibility: its sign flips with da
 
     def __post_init__(self):
         super().__post_init__()
@@ -146,6 +161,8 @@ class DopamineParams(STDPParams):
             raise ParamError("da_sign", f"must be 1 or -1, got {self.da_sign}")
         if self.baseline_adaptive and self.baseline_tonic:
             raise ParamError("baseline_tonic", "baseline_adaptive and baseline_tonic exclude each other")
+        if self.soft_bounds and not self.w_max > self.w_min:
+            raise ParamError("soft_bounds", f"needs w_max > w_min, got {self.w_min} and {self.w_max}")
 
 
 GoalParams = DopamineParams
@@ -160,6 +177,9 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     base = ("(tf_baseline + da_avg_post)" if p.baseline_adaptive else
             "(tf_baseline + da_tonic_post)" if p.baseline_tonic else "tf_baseline")
     dw = f"tf_sign * c * (tf_kd * {da} - tf_kb * {base}){gate}"
+    if p.soft_bounds:       # the room left towards the bound the update moves to (Euler over one period)
+        dw = (f"({dw}) * (int(({dw}) > 0) * (tf_w_max - w) + int(({dw}) < 0) * (w - tf_w_min))"
+              " / (tf_w_max - tf_w_min)")
     post_vars = ((*post_vars, "da_avg") if p.baseline_adaptive else
                  (*post_vars, "da_tonic") if p.baseline_tonic else post_vars)
     regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),

@@ -190,6 +190,25 @@ def test_adaptive_baseline_is_the_running_mean(make_rig):
     assert "da_avg" in da_three_factor(DopamineParams(baseline_adaptive=True)).post_vars
 
 
+@pytest.mark.parametrize("dopamine, w0", [([499 * ms], 0.25), ([], 0.6)], ids=["burst", "dip"])
+def test_soft_bounds_scale_by_the_room_left(make_rig, dopamine, w0):
+    """``soft_bounds`` (range 1 here): a burst (baseline 0, so every period potentiates) whose
+    hard-bounded change is H gives dw/dt = h(t) (1 - w), so 1 - w decays by exp(-H); a dip gives
+    dw/dt = h(t) w, so w is scaled by exp(H). At the bound it moves to, nothing changes."""
+    def dw(soft, w):
+        p = DopamineParams(baseline=0.0 if dopamine else 0.2, eta=20 * Hz, soft_bounds=soft)
+        r = make_rig(da_three_factor(p), [[100 * ms]], [[110 * ms]], 1.5 * second, w0=w,
+                     dopamine=dopamine, da_weight=2.0, dt=1 * ms)
+        return r.run()[0] - w
+    hard = dw(False, w0)
+    assert abs(hard) > 1e-2 and (hard > 0) == bool(dopamine)
+    soft = (1 - w0) * (1 - math.exp(-hard)) if dopamine else w0 * (math.exp(hard) - 1)
+    assert dw(True, w0) == pytest.approx(soft, rel=5e-3)     # Euler in w over 10 ms periods
+    assert dw(True, 1.0 if dopamine else 0.0) == 0.0
+    with pytest.raises(ParamError, match="soft_bounds"):
+        DopamineParams(soft_bounds=True, w_min=0.5, w_max=0.5)
+
+
 def test_da_sign_must_be_plus_or_minus_one():
     with pytest.raises(ParamError, match="da_sign"):
         DopamineParams(da_sign=0.5)
