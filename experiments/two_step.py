@@ -86,6 +86,11 @@ by the agent's own choices; the CA1 -> vs value rule uses presynaptic eligibilit
 tau_c 50 ms), so the cue's own CA1 cells, active 20 ms before the state reached, keep ~5 % of its
 credit, and an unpaid state loses value whether or not it makes the MSNs fire.
 
+mb agent, protocol ``stay`` (seeds 4-13, 200 choice trials, 21-25 min wall per seed two at a time):
+interaction_mb 0.25, 0.39, 0.20, -0.02, 0.54, -0.01, 0.14, -0.05, 0.43, -0.08 (mean 0.18, 95 %
+t-interval 0.02-0.34: excludes 0, narrowly; four seeds sit at ~0), reward effect ~0 (seeds 8-13),
+P(stay) 0.65 / 0.56 after rewarded common / rare and 0.56 / 0.64 after unrewarded common / rare.
+
 mf agent, protocol ``stay`` (seeds 4-9, 200 choice trials, ~20 min wall per seed two at a time):
 reward_effect_mf 0.76 / 0.55 / 0.26 / 0.40 / 0.16 / 0.15 (mean 0.38, 95 % t-interval 0.13-0.63:
 excludes 0), interaction_mf -0.10 / 0.17 / -0.02 / -0.25 / -0.17 / 0.10 (mean -0.05: |interaction|
