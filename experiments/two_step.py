@@ -104,7 +104,7 @@ Not met with it: revaluation_index_mf, seeds 4-13: 0.05, 0.40, 0.35, 0.30, 0.20,
 0.40, 0.10 (mean 0.25, sd 0.13, 95 % interval 0.16-0.34; target |x| < 0.15), with train accuracy
 0.48 +- 0.13 (chance). Why: the dorsal dopamine (reward + the ventral relay, against a fixed
 baseline 0.4) is no prediction error, so the cue -> D1 weights drift to w_max whenever the agent
-earns (at w_max in both channels at the end on 6 of 10 seeds, 0.96-1.0 on two more): the cached
+earns (at w_max in both channels at the end on 7 of 10 seeds, 0.96-1.0 on two more): the cached
 values hold no preference, and the frozen test repeats one action (20 / 20 on seeds 5, 6, 7) set by
 the last weights and the seed's connectivity (seed 6: action 0 on 100 % of its test and 97 % of its
 stay trials). Control, the same training with no revaluation block (``n_reval 0``): seed 5 0.35
