@@ -179,12 +179,13 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     base = ("(tf_baseline + da_avg_post)" if p.baseline_adaptive else
             "(tf_baseline + da_tonic_post)" if p.baseline_tonic else "tf_baseline")
     dw = f"tf_sign * c * (tf_kd * {da} - tf_kb * {base}){gate}"
+    soft = ""
     if p.soft_bounds:       # the room left towards the bound the update moves to (Euler over one period)
-        dw = (f"({dw}) * (int(({dw}) > 0) * (tf_w_max - w) + int(({dw}) < 0) * (w - tf_w_min))"
-              " / (tf_w_max - tf_w_min)")
+        soft, dw = (f"tf_dw = {dw}", "tf_dw * (int(tf_dw > 0) * (tf_w_max - w) + int(tf_dw < 0) * (w - tf_w_min))"
+                                     " / (tf_w_max - tf_w_min)")
     post_vars = ((*post_vars, "da_avg") if p.baseline_adaptive else
                  (*post_vars, "da_tonic") if p.baseline_tonic else post_vars)
-    regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"),
+    regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"), soft,
                                        weights.update(p, "tf", dw)]))
     ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,
           "tf_A_minus": p.A_minus, "tf_A_pre": p.A_pre, "tf_tau_c": p.tau_c, "tf_period": p.update_dt,
