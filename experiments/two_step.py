@@ -15,10 +15,15 @@ One brain (``experiments/configs/two_step.yaml``), built afresh per agent from t
   MSNs of its action channel in the dorsal ``striatum``;
 - ``striatum`` (dorsal, two channels): the choice (thalamic pool above threshold), with a cue
   (``cue``: the stage-1 context) on plastic corticostriatal synapses (cached, model-free values);
-- ``reward``: reward-driven dopamine onto both striata (volume transmission); the ventral D1
-  response to the state reached is dopamine for the dorsal striatum too (``vs -> striatum``): the
-  critic's response at stage-2 onset credits the stage-1 choice's cached value before the reward
-  does (TD-like credit).
+- ``reward``: the reward, as dopamine onto the ventral striatum and as excitation of the dorsal
+  critic's DA cells;
+- ``dopamine`` (the dorsal critic, as in reversal_learning): DA cells excited by the reward and by
+  the ventral D1 response to the state reached (``vs -> dopamine``: the value of the stage-2 state
+  credits the stage-1 choice before the reward does, TD-like credit), inhibited by timing cells
+  that the stage-1 cue's onset (``onset``) starts and that learn when dopamine is expected; they
+  release dopamine onto the dorsal MSNs, whose cached-value rules subtract tonic dopamine
+  (``baseline_tonic``, measured in the ``t_tonic`` window before the first trial). Bursts and
+  dips are then prediction errors: the expectation grows until paid and unpaid outcomes balance.
 
 Agents (the same brain): ``mb``: before each stage-1 choice both actions are imagined
 (:class:`brain.trials.rollout.Imagination`, learning frozen, random order), the cue -> striatum
@@ -32,6 +37,7 @@ task's share of common transitions, shuffled; with ``model_learning`` "forced" t
 here only, a transition model trained beforehand, so that the agent's own choices do not skew it),
 ``n_train`` trials
 (values and cached values learn; a no-choice trial shows no transition and pays nothing), then
+after a break of ``t_break`` (5 tau_c: no training eligibility meets the revaluation's dopamine),
 ``n_reval`` second-stage-only trials (EC shows state 1 or 2 and its new reward; the hippocampus's
 own plasticity is off: the world model is not touched; the cue is off, so no cached stage-1 value
 is touched either), then ``n_test`` stage-1 choices with learning frozen and
@@ -71,6 +77,10 @@ stay_rewarded_common ... stay_unrewarded_rare, reward_effect, transition_effect,
 lagged_{cell}_lag{k} : (protocol ``stay``) the lagged regression of Akam et al. (2015): P(choose action
     0) on each (reward, transition) trial type ``k`` trials back, signed by that trial's choice.
 reward_rate : (protocol ``stay``) rewards per choice trial (a no-choice trial pays nothing).
+da_outcome_paid_hz / da_outcome_unpaid_hz / da_state_hz : the dorsal critic's DA cells' mean rate
+    (tonic ~4 Hz) in the outcome window of paid / unpaid trials, and while the state reached is shown
+    before it, over the second half of the choice trials (training or stay): a burst and a dip once
+    the critic expects the reward.
 
 Status (default config, cython, mb agent, seeds 4-13; 350-470 s wall per seed on the 2-core VM, two
 at a time): revaluation_index_mb 0.66 +- 0.25 (target > 0.5: met by the mean and by 7 of 10 seeds;
@@ -189,9 +199,21 @@ class Params:
     t_sa: object = quantity(20 * ms)         # experience: EC shows state 0 + action, then the state reached
     t_next: object = quantity(80 * ms)       # s' alone before the reward: its cells, not the cue's, are eligible
     t_outcome: object = quantity(100 * ms)   # EC still shows the state; reward dopamine if paid
-    t_iti: object = quantity(100 * ms)
+    t_iti: object = quantity(500 * ms)     # the reward's dorsal dopamine decays before the next choice
     t_rest: object = quantity(200 * ms)      # after an instructed or revaluation trial (no rollouts, no choice)
     rate_reward: object = quantity(40 * Hz)
+    # the dorsal critic (region ``dopamine``, if the config has one): its cue relay is driven by the
+    # stage-1 cue's onset only (region ``onset``, rate_onset for t_onset), as in goal_gating: each
+    # timing pool then fires one burst at its delay
+    onset: str = "onset"
+    rate_onset: object = quantity(150 * Hz)
+    t_onset: object = quantity(50 * ms)
+    # before the first trial: t_settle with no stimulus (the MSNs' da rises from 0 to tonic), then a
+    # tonic window of t_tonic (da_tonic, the baseline of ``baseline_tonic`` rules, is measured only
+    # here: every later window holds a cue, a state or an outcome, or their dopamine's tail)
+    t_settle: object = quantity(1 * second)
+    t_tonic: object = quantity(2 * second)
+    t_break: object = quantity(5 * second)   # before the revaluation block: 5 tau_c, no eligibility left
     figure: bool = True
     value_margin: float = 5.0                # Hz: choice_follows_value counts decisions whose values differ more
 
@@ -212,7 +234,8 @@ class Params:
         check_probability(self, "p_common", "p_high", "p_low", "ec_coding", "action_coding")
         check_nonneg(self, "t_lag")
         check_positive(self, "t_cue", "t_pred", "t_choice", "t_sa", "t_next", "t_outcome", "t_iti", "t_rest")
-        check_nonneg(self, "choice_from", "rate_ec", "w_drive", "threshold", "rate_reward")
+        check_nonneg(self, "choice_from", "rate_ec", "w_drive", "threshold", "rate_reward", "rate_onset", "t_onset",
+                     "t_settle", "t_tonic", "t_break")
         if self.n_window > self.n_train:
             raise ParamError("n_window", f"must not exceed n_train ({self.n_train})")
         if float(self.choice_from) >= float(self.t_choice):
@@ -266,6 +289,11 @@ class _Agent:
         self.ec = Stimulus("ec", cell_drive(f"{p.hippocampus}.ec", n_ec, p.w_drive, p.rate_ec), b, n_ec)
         self.cue = Stimulus("cue", StimulusSpec(port="cue.out"), b, 1)
         self.reward = Stimulus("reward", StimulusSpec(port="reward.out", rate=p.rate_reward), b, 1)
+        self.onset = (Stimulus("onset", StimulusSpec(port=f"{p.onset}.out", rate=p.rate_onset), b, 1)
+                      if p.onset in b.regions else None)
+        self.da = Readout("da", ReadoutSpec(port="dopamine.da"), b, 1) if "dopamine" in b.regions else None
+        self._tonic = [g for r in b.regions.values() for g in r.groups.values()
+                       if "tonic_window" in g.variables and not hasattr(g, "source")]
         self.choice = Readout("choice", ReadoutSpec(port="striatum.output", threshold=p.threshold), b, 2)
         ca1 = Readout("ca1", ReadoutSpec(port=f"{p.hippocampus}.ca1", keep="cells"), b, n_ec)
         value = self.value = Readout("value", ReadoutSpec(port="vs.d1"), b, 1)
@@ -303,6 +331,9 @@ class _Agent:
         t_choice = t
         row["t_choice"] = t0 + t_choice
         tl.at(t_choice, self.cue.on)
+        if self.onset is not None:
+            tl.at(t_choice, self.onset.on)
+            tl.at(t_choice + sec(p.t_onset), self.onset.off)
         tl.at(t_choice + sec(p.choice_from), lambda: self.choice.mark(self.now()))
         t_read = t_choice + sec(p.t_choice)
 
@@ -344,12 +375,32 @@ class _Agent:
         if row is not None:
             tl.at(t + sec(p.t_lag), lambda: self.value.mark(self.now()))
             tl.at(t + sec(p.t_next), lambda: row.update(value_seen_hz=float(self.value.rates(self.now())[0])))
+            self._read_da(t, t + sec(p.t_next), row, "da_state_hz")
         t += sec(p.t_next)
         if paid:
             tl.at(t, self.reward.on)
+        if row is not None:
+            self._read_da(t, t + sec(p.t_outcome), row, "da_outcome_hz")
         t += sec(p.t_outcome)
         tl.at(t, self.reward.off)
         tl.at(t, self.ec.off)
+
+    def _read_da(self, start: float, end: float, row: dict, key: str) -> None:
+        """``row[key]``: the DA cells' mean rate (Hz) between offsets ``start`` and ``end``."""
+        if self.da is not None:
+            self.timeline.at(start, lambda: self.da.mark(self.now()))
+            self.timeline.at(end, lambda: row.update({key: float(self.da.rates(self.now())[0])}))
+
+    def settle(self) -> None:
+        """``t_settle`` with no stimulus, then ``t_tonic`` as the only tonic window (``tonic_window``
+        1 on every group that has one: the MSNs' ``da_tonic``)."""
+        for duration, level in ((self.p.t_settle, 0.0), (self.p.t_tonic, 1.0)):
+            for g in self._tonic:
+                g.tonic_window = level
+            if duration > 0:
+                self.timeline.run(_seconds(duration))
+        for g in self._tonic:
+            g.tonic_window = 0.0
 
     def run(self, better_first: int) -> list[dict]:
         """The protocol's blocks (instructed, then training, revaluation and test, or the stay block);
@@ -370,7 +421,7 @@ class _Agent:
             pay.update({1: float(walk[t, 0]), 2: float(walk[t, 1])})
             row.update(p1=pay[1], p2=pay[2])
 
-        self.timeline.run(float(p.t_iti / second))
+        self.settle()
         rest = float(p.t_rest / second)
         actions = rng.permutation(np.arange(p.n_forced) % 2)
         common = forced_common(actions, p.p_common, rng) if p.forced_transitions == "balanced" else None
@@ -398,6 +449,8 @@ class _Agent:
         # state whose value synapses sank to w_min in training evoked no ventral response and could
         # not regain value (seeds 1-2)
         self.hc.set_plastic(False)
+        if p.t_break > 0:
+            self.timeline.run(_seconds(p.t_break))
         for t, s in enumerate(rng.permutation(np.arange(p.n_reval) % 2 + 1)):
             paid = bool(rng.random() < pay[int(s)])
             row = {"agent": self.agent, "trial": t, "block": "revalue", "reached": int(s), "reward": float(paid)}
@@ -439,6 +492,22 @@ def _stay_analysis(rows: list[dict], n_lags: int = 0) -> dict[str, float]:
     return m
 
 
+def _dopamine(rows: list[dict]) -> dict[str, float]:
+    """The dorsal critic's response in the second half of the choice trials (stay or training):
+    the DA cells' mean rate (Hz) in the outcome window of paid / unpaid trials, and while the state
+    reached is shown (the relay of its ventral value); empty without a ``dopamine`` region."""
+    made = [r for r in rows if r.get("block") in ("stay", "train") and "da_outcome_hz" in r]
+    late = made[len(made) // 2:]
+    m = {}
+    for key, sel in (("da_outcome_paid_hz", lambda r: r["reward"] > 0), ("da_outcome_unpaid_hz", lambda r: r["reward"] == 0)):
+        got = [r["da_outcome_hz"] for r in late if sel(r)]
+        if got:
+            m[key] = float(np.mean(got))
+    if late:
+        m["da_state_hz"] = float(np.mean([r["da_state_hz"] for r in late]))
+    return m
+
+
 def _metrics(rows: list[dict], p: Params, better_first: int, agent: str) -> dict[str, float]:
     if p.protocol == "stay":
         made = [r for r in rows if r["block"] == "stay"]
@@ -465,6 +534,7 @@ def _metrics(rows: list[dict], p: Params, better_first: int, agent: str) -> dict
         if agent != "mf":
             m["value_better_hz"] = float(np.mean([r[f"value{good_after}_hz"] for r in test]))
             m["value_worse_hz"] = float(np.mean([r[f"value{1 - good_after}_hz"] for r in test]))
+    m.update(_dopamine(rows))
     if agent != "mf":
         hits = [r[f"imagined{a}"] == 1 + a for r in made for a in (0, 1)]
         m["rollout_common_accuracy"] = float(np.mean(hits))

@@ -71,16 +71,20 @@ def test_two_step_stay_protocol_metrics_skip_no_choice_trials():
     assert "revaluation_index_mf" not in m
 
 
-def test_two_step_ventral_response_is_dorsal_dopamine():
-    """The mf agent's TD-like credit: every ventral D1 cell releases dopamine (``da``, static, as the
-    reward does) onto every dorsal MSN, so the critic's response to the state reached reaches the
-    eligible cue synapses of the stage-1 choice."""
+def test_two_step_ventral_response_reaches_the_dorsal_critic():
+    """The mf agent's TD-like credit: the ventral D1 cells excite the dorsal critic's DA cells on the
+    reward's own conductance, every DA cell releases dopamine (``da``) onto every dorsal MSN, the cue's
+    onset drives the critic's timing cells, and the cached-value rules subtract tonic dopamine."""
     from brain.experiment import resolve_config, unrun_brain
     with unrun_brain("two_step", resolve_config("two_step")) as (cfg, b):
-        relay, reward = cfg.projections["vs->striatum"], cfg.projections["reward->striatum"]
-        assert (relay.source, relay.target, relay.rule) == ("d1", "dopamine", "static")
-        assert relay.target == reward.target and 0 < relay.weight < reward.weight
-        syn = b.projections["vs->striatum"]
-        n_vs, n_msn = len(b.regions["vs"].ports["d1"].group), len(b.regions["striatum"].ports["dopamine"].group)
-        assert len(syn) == n_vs * n_msn
+        relay, reward = cfg.projections["vs->dopamine"], cfg.projections["reward->dopamine"]
+        assert (relay.source, relay.target, relay.rule) == ("d1", "reward", "static")
+        assert relay.target == reward.target and relay.weight < reward.weight
+        assert (cfg.projections["onset->dopamine"].target, cfg.projections["dopamine->striatum"].target) == \
+            ("cue", "dopamine")
+        syn = b.projections["dopamine->striatum"]
+        n_da, n_msn = len(b.regions["dopamine"].ports["da"].group), len(b.regions["striatum"].ports["dopamine"].group)
+        assert len(syn) == n_da * n_msn
         assert "da" in syn.pre.code
+        for label in ("cue->striatum:d1", "cue->striatum:d2"):
+            assert cfg.projections[label].rule_params.baseline_tonic is True
