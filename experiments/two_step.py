@@ -145,6 +145,7 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
+from brain.trials.engine import tonic_groups
 from brain.trials.readout import Readout
 from brain.trials.rollout import Imagination, RolloutResult
 from brain.trials.specs import ReadoutSpec, StimulusSpec
@@ -292,8 +293,7 @@ class _Agent:
         self.onset = (Stimulus("onset", StimulusSpec(port=f"{p.onset}.out", rate=p.rate_onset), b, 1)
                       if p.onset in b.regions else None)
         self.da = Readout("da", ReadoutSpec(port="dopamine.da"), b, 1) if "dopamine" in b.regions else None
-        self._tonic = [g for r in b.regions.values() for g in r.groups.values()
-                       if "tonic_window" in g.variables and not hasattr(g, "source")]
+        self._tonic = tonic_groups(b)
         self.choice = Readout("choice", ReadoutSpec(port="striatum.output", threshold=p.threshold), b, 2)
         ca1 = Readout("ca1", ReadoutSpec(port=f"{p.hippocampus}.ca1", keep="cells"), b, n_ec)
         value = self.value = Readout("value", ReadoutSpec(port="vs.d1"), b, 1)

@@ -47,6 +47,13 @@ from brain.trials.stimulus import Stimulus, blocks, drive, first_above
 from brain.trials.tasks import make_task
 
 
+
+def tonic_groups(brain) -> list:
+    """Every group (not subgroup) with a ``tonic_window`` variable: the MSNs whose ``da_tonic``, the
+    baseline of ``baseline_tonic`` rules, is measured only while it is 1."""
+    return [g for r in brain.regions.values() for g in r.groups.values()
+            if "tonic_window" in g.variables and not hasattr(g, "source")]
+
 class Session:
     """A closed-loop session on ``brain`` (built before the first run; call :meth:`run` once).
 
@@ -91,8 +98,7 @@ class Session:
         self.readouts = {name: Readout(name, r, brain, r.pools or self._readout_pools(name), spikes=graph)
                          for name, r in spec.readouts.items()}
         self._weights, self._weight_index = self._weight_pools(), None
-        self._tonic = [g for r in brain.regions.values() for g in r.groups.values()
-                       if "tonic_window" in g.variables and not hasattr(g, "source")]
+        self._tonic = tonic_groups(brain)
         self.operation = self.graph = None
         self._froze = False                  # learning frozen by a chain's block (see _freeze_blocks)
         if graph:
