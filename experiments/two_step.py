@@ -103,16 +103,16 @@ interaction_mb 0.25, 0.39, 0.20, -0.02, 0.54, -0.01, 0.14, -0.05, 0.43, -0.08 (m
 t-interval 0.02-0.34: excludes 0, narrowly; four seeds sit at ~0), reward effect ~0 (seeds 8-13),
 P(stay) 0.65 / 0.56 after rewarded common / rare and 0.56 / 0.64 after unrewarded common / rare.
 
-mf agent with the dorsal critic (the default since e2bd986), revaluation protocol, seeds 4-7 (of
+mf agent with the dorsal critic (the default since e2bd986), revaluation protocol, seeds 4-9 (of
 the ten planned: the session's machine time ran out; ~1030 s wall per seed two at a time, 1800 s
-with a cold compile): revaluation_index_mf -0.15 / 0.40 / 0.00 / -0.15 (mean 0.03, sd 0.26; target
-|x| < 0.15 met by the mean, the interval over four seeds is wide), train accuracy 0.85 / 0.40 /
-0.00 / 0.85, no choice 0. The test repeats the action whose cue -> D1 weights are higher at the end
-of training on 4 of 4 seeds (channel means 0.66 / 1.00, 0.58 / 0.70, 0.83 / 0.61, 0.99 / 0.64):
-the cached values now hold a preference (before the critic: both channels at w_max on 7 of 10
+with a cold compile): revaluation_index_mf -0.15 / 0.40 / 0.00 / -0.15 / 0.00 / -0.35 (mean -0.04,
+sd 0.25, 95 % interval -0.31-0.22; target |x| < 0.15 met by the mean), train accuracy 0.85 / 0.40 /
+0.00 / 0.85 / 1.00 / 0.65, no choice 0. The test repeats the action whose cue -> D1 weights are higher
+at the end of training on 4 of 4 seeds checked (4-7; channel means 0.66 / 1.00, 0.58 / 0.70, 0.83 /
+0.61, 0.99 / 0.64): the cached values now hold a preference (before the critic: both channels at w_max on 7 of 10
 seeds). Seed 5's 0.40 is the last training trials, not the revaluation: it switched to the better
 action for its last 8 training trials, and the last two (rare, unpaid) depressed that channel below
-the other before the test. The critic: DA cells at 17-22 Hz in paid outcome windows, 0.04-0.13 Hz in
+the other before the test. The critic: DA cells at 13-22 Hz in paid outcome windows, 0-0.13 Hz in
 unpaid ones (tonic ~4 Hz), 6.6-8.1 Hz while the state reached is shown. What limits training
 accuracy: bursts reach +15 Hz above tonic and dips only -4 Hz (rates floor at 0), so the rare
 paid transitions of an action whose common destination never pays keep its weights up (seed 6
