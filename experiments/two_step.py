@@ -147,7 +147,7 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from brain.config import ConfigError
-from brain.trials.engine import tonic_groups
+from brain.trials.engine import settle_tonic, tonic_groups
 from brain.trials.readout import Readout
 from brain.trials.rollout import Imagination, RolloutResult
 from brain.trials.specs import ReadoutSpec, StimulusSpec
@@ -396,13 +396,7 @@ class _Agent:
     def settle(self) -> None:
         """``t_settle`` with no stimulus, then ``t_tonic`` as the only tonic window (``tonic_window``
         1 on every group that has one: the MSNs' ``da_tonic``)."""
-        for duration, level in ((self.p.t_settle, 0.0), (self.p.t_tonic, 1.0)):
-            for g in self._tonic:
-                g.tonic_window = level
-            if duration > 0:
-                self.timeline.run(_seconds(duration))
-        for g in self._tonic:
-            g.tonic_window = 0.0
+        settle_tonic(self._tonic, self.p.t_settle, self.p.t_tonic, lambda d: self.timeline.run(_seconds(d)))
 
     def run(self, better_first: int) -> list[dict]:
         """The protocol's blocks (instructed, then training, revaluation and test, or the stay block);

@@ -54,6 +54,18 @@ def tonic_groups(brain) -> list:
     return [g for r in brain.regions.values() for g in r.groups.values()
             if "tonic_window" in g.variables and not hasattr(g, "source")]
 
+
+def settle_tonic(groups, settle, tonic, run) -> None:
+    """``run(settle)`` with no tonic window, then ``run(tonic)`` as one (``tonic_window`` 1 on
+    ``groups``, from :func:`tonic_groups`), then close it; a zero duration is skipped."""
+    for duration, level in ((settle, 0.0), (tonic, 1.0)):
+        if float(duration) > 0:
+            for g in groups:
+                g.tonic_window = level
+            run(duration)
+    for g in groups:
+        g.tonic_window = 0.0
+
 class Session:
     """A closed-loop session on ``brain`` (built before the first run; call :meth:`run` once).
 
@@ -283,13 +295,7 @@ class Session:
         """``settle`` with every stimulus off and no tonic window, then ``settle_tonic`` as one."""
         for stim in self.stimuli.values():
             stim.off()
-        for duration, tonic in ((self.spec.settle, 0.0), (self.spec.settle_tonic, 1.0)):
-            if float(duration) > 0:
-                for g in self._tonic:
-                    g.tonic_window = tonic
-                self.brain.run(duration)
-        for g in self._tonic:
-            g.tonic_window = 0.0
+        settle_tonic(self._tonic, self.spec.settle, self.spec.settle_tonic, self.brain.run)
 
     def _tick(self, t) -> None:
         if self.done:
