@@ -33,6 +33,14 @@ The factor is taken at the tick (Euler over one ``update_dt``). It slows the app
 but does not change the drift's sign: when the mean of ``da`` exceeds ``b`` every eligible weight
 still ends near ``w_max`` (two_step's mf cue rule, seed 1: 82 % within 0.001 of it).
 
+With ``dip_gain`` g != 1, a period whose dopamine term is negative (a dip below the baseline)
+counts g times: ``dw/dt = sign eta c (da - b) (1 + (g - 1) [da < b])``. Dopamine cells encode
+negative prediction errors by pausing, over a range (tonic rate down to 0 Hz) several times
+smaller than the bursts' (Bayer & Glimcher 2005); a reader that weights bursts and dips alike
+then learns from the mean of a rectified error, and an action whose rare rewards burst more than
+its common omissions dip keeps gaining value. Niv, Duff & Dayan (2005) note that the target must
+rescale the negative part by the ratio of the two ranges for the prediction error to be unbiased.
+
 ``goal_three_factor`` multiplies the same update by the bounded goal context ``goal_level_post``
 (``clip(goal, 0, 1)`` of the activity trace ``goal`` of a PFC pool projected onto the
 postsynaptic neuron, :data:`GOAL_POST`): ``dw/dt = eta c (da - b) goal_level``. With ``goal = 0``
@@ -147,6 +155,9 @@ class DopamineParams(STDPParams):
                                              # mean of da (DOPAMINE_AVG_POST; Frémaux et al. 2010)
     baseline_tonic: bool = False             # True: b = da_tonic_post + baseline, the target's mean
                                              # of da outside cue and outcome (DOPAMINE_TONIC_POST)
+    dip_gain: float = 1.0                    # a dip below the baseline counts dip_gain times (the
+                                             # range of pauses is smaller than that of bursts; Bayer &
+                                             # Glimcher 2005, Niv, Duff & Dayan 2005); 1: symmetric
     soft_bounds: bool = False                # True: a potentiation is scaled by (w_max - w) and a
                                              # depression by (w - w_min), both / (w_max - w_min)
                                              # (soft bounds on the three-factor update; van Rossum
@@ -156,7 +167,7 @@ class DopamineParams(STDPParams):
     def __post_init__(self):
         super().__post_init__()
         check_positive(self, "tau_c", "tau_da", "eta", "update_dt")
-        check_nonneg(self, "A_pre")
+        check_nonneg(self, "A_pre", "dip_gain")
         if self.da_max < 0:
             raise ParamError("da_max", f"must be >= 0 (0: no saturation), got {self.da_max}")
         if self.da_sign not in (1.0, -1.0):
@@ -178,18 +189,23 @@ def _three_factor(p: DopamineParams, name: str, gate: str, post_vars: tuple[str,
     da = "clip(da_post, 0, tf_da_max)" if p.da_max > 0 else "da_post"
     base = ("(tf_baseline + da_avg_post)" if p.baseline_adaptive else
             "(tf_baseline + da_tonic_post)" if p.baseline_tonic else "tf_baseline")
-    dw = f"tf_sign * c * (tf_kd * {da} - tf_kb * {base}){gate}"
+    dd = f"(tf_kd * {da} - tf_kb * {base})"
+    dip = ""
+    if p.dip_gain != 1:     # the period's dopamine term, scaled by dip_gain when below the baseline
+        dip, dd = f"tf_dd = {dd}", "tf_dd * (1 + tf_dip_extra * int(tf_dd < 0))"
+    dw = f"tf_sign * c * {dd}{gate}"
     soft = ""
     if p.soft_bounds:       # the room left towards the bound the update moves to (Euler over one period)
         soft, dw = (f"tf_dw = {dw}", "tf_dw * (int(tf_dw > 0) * (tf_w_max - w) + int(tf_dw < 0) * (w - tf_w_min))"
                                      " / (tf_w_max - tf_w_min)")
     post_vars = ((*post_vars, "da_avg") if p.baseline_adaptive else
                  (*post_vars, "da_tonic") if p.baseline_tonic else post_vars)
-    regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"), soft,
+    regular = "\n".join(filter(None, ["c = c * tf_c_step", weights.tick_decay(p, "tf"), dip, soft,
                                        weights.update(p, "tf", dw)]))
     ns = {"tf_tau_plus": p.tau_plus, "tf_tau_minus": p.tau_minus, "tf_A_plus": p.A_plus,
           "tf_A_minus": p.A_minus, "tf_A_pre": p.A_pre, "tf_tau_c": p.tau_c, "tf_period": p.update_dt,
           "tf_baseline": p.baseline, "tf_sign": float(p.da_sign), "tf_da_max": float(p.da_max), "tf_c_step": math.exp(-h / tc),
+          "tf_dip_extra": float(p.dip_gain) - 1.0,
           "tf_kd": float(p.eta) * tau_p * (1 - math.exp(-h / tau_p)),
           "tf_kb": float(p.eta) * tc * (1 - math.exp(-h / tc)),
           **weights.namespace(p, "tf", period=p.update_dt)}

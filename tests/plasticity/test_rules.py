@@ -174,6 +174,24 @@ def test_da_max_saturates_bursts_not_dips(make_rig):
     assert 0 < gain_sat < 0.5 * gain_lin      # da = 5 decays below 0.4 after ~0.5 s: ratio ~0.28
 
 
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["d1", "d2"])
+def test_dip_gain_scales_dips_only(make_rig, sign):
+    """``dip_gain`` g: a dip below the baseline (no dopamine, b 0.2) changes the weight exactly g
+    times as much; a burst against b = 0 (every period above the baseline) not at all."""
+    def dw(g, dopamine, b):
+        p = DopamineParams(baseline=b, da_sign=sign, dip_gain=g, eta=20 * Hz)
+        r = make_rig(da_three_factor(p), [[100 * ms]], [[110 * ms]], 1.5 * second, w0=0.5,
+                     dopamine=dopamine, da_weight=2.0, dt=1 * ms)
+        return r.run()[0] - 0.5
+    dip = dw(1.0, [], 0.2)
+    assert abs(dip) > 1e-3 and (dip < 0) == (sign > 0)
+    assert dw(3.0, [], 0.2) == pytest.approx(3.0 * dip, rel=1e-9)
+    burst = dw(1.0, [499 * ms], 0.0)
+    assert abs(burst) > 1e-3 and dw(3.0, [499 * ms], 0.0) == pytest.approx(burst, rel=1e-12)
+    with pytest.raises(ParamError, match="dip_gain"):
+        DopamineParams(dip_gain=-1.0)
+
+
 def test_adaptive_baseline_is_the_running_mean(make_rig):
     """``baseline_adaptive``: b = baseline + da_avg_post. With da_avg held at 0.2 the change equals
     the fixed-baseline change for b = 0.2 exactly; a rule needing da_avg names it when missing."""
