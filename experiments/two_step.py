@@ -103,17 +103,19 @@ interaction_mb 0.25, 0.39, 0.20, -0.02, 0.54, -0.01, 0.14, -0.05, 0.43, -0.08 (m
 t-interval 0.02-0.34: excludes 0, narrowly; four seeds sit at ~0), reward effect ~0 (seeds 8-13),
 P(stay) 0.65 / 0.56 after rewarded common / rare and 0.56 / 0.64 after unrewarded common / rare.
 
-mf agent with the dorsal critic (the default since e2bd986), revaluation protocol, seeds 4-9 (of
-the ten planned: the session's machine time ran out; ~1030 s wall per seed two at a time, 1800 s
-with a cold compile): revaluation_index_mf -0.15 / 0.40 / 0.00 / -0.15 / 0.00 / -0.35 (mean -0.04,
-sd 0.25, 95 % interval -0.31-0.22; target |x| < 0.15 met by the mean), train accuracy 0.85 / 0.40 /
-0.00 / 0.85 / 1.00 / 0.65, no choice 0. The test repeats the action whose cue -> D1 weights are higher
-at the end of training on 6 of 6 seeds (channel means 0.66 / 1.00, 0.58 / 0.70, 0.83 / 0.61,
-0.99 / 0.64, 0.76 / 0.63, 0.85 / 0.61): the cached values now hold a preference (before the critic: both channels at w_max on 7 of 10
-seeds). Seed 5's 0.40 is the last training trials, not the revaluation: it switched to the better
-action for its last 8 training trials, and the last two (rare, unpaid) depressed that channel below
-the other before the test. The critic: DA cells at 13-22 Hz in paid outcome windows, 0-0.13 Hz in
-unpaid ones (tonic ~4 Hz), 6.6-8.1 Hz while the state reached is shown. What limits training
+mf agent with the dorsal critic (the default since e2bd986), revaluation protocol, seeds 4-13
+(850-1540 s wall per seed with one or two other runs beside it): revaluation_index_mf -0.15 / 0.40 /
+0.00 / -0.15 / 0.00 / -0.35 / 0.75 / -0.60 / 0.15 / -0.65 (mean -0.06, sd 0.43, 95 % interval
+-0.37-0.25; target |x| < 0.15 met by the mean only), train accuracy 0.85 / 0.40 / 0.00 / 0.85 /
+1.00 / 0.65 / 0.75 / 0.35 / 0.50 / 0.20, no choice 0. The test repeats the action whose cue -> D1
+weights are higher at the end of training on the 9 seeds that have one (channel means 0.66 / 1.00,
+0.58 / 0.70, 0.83 / 0.61, 0.99 / 0.64, 0.76 / 0.63, 0.85 / 0.61, 0.70 / 0.78, 0.54 / 0.52, seed 12
+0.53 / 0.53 with a 13 / 7 split, 0.69 / 0.67): the index is then how far the last weights differ from
+the last 20 choices, not revaluation, and it spreads widely. Before the critic both channels sat at
+w_max on 7 of 10 seeds. Seed 5's 0.40 is the last training trials, not the revaluation: it switched
+to the better action for its last 8 training trials, and the last two (rare, unpaid) depressed that
+channel below the other before the test. The critic: DA cells at 13-29 Hz in paid outcome windows, 0-0.22 Hz in
+unpaid ones (tonic ~4 Hz), 5.7-8.1 Hz while the state reached is shown. What limits training
 accuracy: bursts reach +15 Hz above tonic and dips only -4 Hz (rates floor at 0), so the rare
 paid transitions of an action whose common destination never pays keep its weights up (seed 6
 chose the worse action on 24 / 24 training trials).
