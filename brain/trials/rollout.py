@@ -84,37 +84,40 @@ class Imagination:
     def schedule(self, tl: Timeline, start: float, state: int, actions, pool: int | None,
                  res: RolloutResult) -> float:
         """Put a rollout on timeline ``tl`` from ``start`` (s); ``res`` is filled as it runs.
-        Returns the offset at which it ends."""
+        Returns the offset at which it ends.
+
+        Every step's actions are put on the timeline here, in order, from offsets computed the way
+        the returned end is. A rollout scheduled next from that end therefore starts after this one
+        has read its last step and unfrozen the brain (the timeline calls actions at one offset in
+        the order they were scheduled). Before, the steps scheduled their successors as they ran,
+        from the network's clock: an end read a rounding error later than the next rollout's start
+        let that rollout begin while the brain was still frozen, so it did not freeze it, and the
+        unfreezing that followed left it running with learning on (two_step's mb agent: in training
+        every second rollout ran so, and its CA1 read encoding-mode activity)."""
         actions = [int(a) for a in np.atleast_1d(actions)]
         t_cue, t_lag, t_pred = (float(q / second) for q in (self.t_cue, self.t_lag, self.t_pred))
-        res.sim_ms_per_step = 1e3 * (t_cue + t_lag + t_pred)
+        step = t_cue + t_lag + t_pred
+        res.sim_ms_per_step = 1e3 * step
         ctx = {"s": int(state), "current": self.states[state], "was_frozen": False, "wall": 0.0}
 
         def begin():
             ctx["wall"] = time.perf_counter()
             ctx["was_frozen"] = self.brain.is_frozen
             self.brain.set_plastic(False)
-            cue_step(0)
 
-        def cue_step(k):
+        def cue(k):
             ctx["cue"] = ctx["current"] | self.actions[actions[k]]
             self.hc.reset_activity()
             self.ec.set(ctx["cue"].astype(float))
-            tl.at(tl.now() + t_cue, lambda: off(k))
 
-        def off(k):
-            self.ec.off()
-            tl.at(tl.now() + t_lag, lambda: predict(k))
-
-        def predict(k):
+        def predict():
             now = float(self.brain.network.t / second)
             self.ca1.mark(now)
             self.value.mark(now)
             if self.plan is not None:
                 self.plan.open_gate(pool)
-            tl.at(tl.now() + t_pred, lambda: read(k))
 
-        def read(k):
+        def read():
             if self.plan is not None:
                 self.plan.open_gate(None)
             sc = state_scores(self.states, self.ca1.window(), ctx["cue"])
@@ -124,13 +127,19 @@ class Imagination:
             res.scores.append(sc)
             res.values.append(float(self.value.rates(float(self.brain.network.t / second))[0]))
             ctx["current"] = self.states[s]
-            if k + 1 < len(actions):
-                cue_step(k + 1)
-                return
+
+        def finish():
             self.hc.reset_activity()
             if not ctx["was_frozen"]:
                 self.brain.set_plastic(True)
             res.wall_s = time.perf_counter() - ctx["wall"]
 
         tl.at(start, begin)
-        return start + len(actions) * (t_cue + t_lag + t_pred)
+        for k in range(len(actions)):
+            t = start + k * step
+            tl.at(t, lambda k=k: cue(k))
+            tl.at(t + t_cue, self.ec.off)
+            tl.at(t + t_cue + t_lag, predict)
+            tl.at(start + (k + 1) * step, read)
+        tl.at(start + len(actions) * step, finish)
+        return start + len(actions) * step

@@ -84,6 +84,28 @@ def test_rollout_leaves_learning_state_bit_identical_even_with_dopamine():
     assert res.sim_ms_per_step == pytest.approx(60.0)
 
 
+def test_back_to_back_rollouts_each_run_frozen_and_unfreeze_once():
+    """Two rollouts on one timeline, the second from the first's end (two_step's stage-1 decision):
+    the second must run with learning frozen too, whatever the rounding of the clock, and the brain
+    is unfrozen after it. (Scheduled from the network's clock as it ran, the first rollout's end
+    could come after the second's start at the same offset: the second then saw a frozen brain,
+    did not freeze it, and ran with learning on once the first unfroze.)"""
+    b = _brain()
+    im, *_ = _imagination(b)
+    tl, seen = im.timeline, []
+    tl.run(0.37)                                     # an offset at which the clock's rounding differs
+    before = b.learning_values()
+    t0 = float(b.network.t)
+    mid = im.schedule(tl, 0.0, 0, [0], 0, RolloutResult())
+    end = im.schedule(tl, mid, 0, [1], 1, RolloutResult())
+    for t in (0.03, mid, mid + 0.03):
+        tl.at(t, lambda: seen.append(b.is_frozen))
+    tl.run(end)
+    assert seen == [True, True, True]
+    assert not b.is_frozen
+    _assert_restored(before, b.learning_values(), float(b.network.t) - t0)
+
+
 def test_rollout_inside_frozen_block_keeps_learning_frozen():
     b = _brain()
     im, *_ = _imagination(b)
@@ -123,5 +145,11 @@ def test_timeline_calls_actions_at_their_offsets_in_one_run():
     tl.at(0.05, stamp("end"))
     tl.run(0.05)
     assert seen == [("start", 0.0), ("mid", 0.03), ("nested", 0.04), ("end", 0.05)]
+    order = []
+    tl.at(0.03, lambda: order.append("first"))
+    tl.at(0.01, lambda: order.append("earlier"))
+    tl.at(0.03, lambda: order.append("second"))
+    tl.run(0.03)
+    assert order == ["earlier", "first", "second"]     # one offset: in the order scheduled
     with pytest.raises(ValueError, match="grid"):
         tl.at(0.015, stamp("off-grid"))
