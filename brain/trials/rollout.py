@@ -140,6 +140,7 @@ class Imagination:
             tl.at(t, lambda k=k: cue(k))
             tl.at(t + t_cue, self.ec.off)
             tl.at(t + t_cue + t_lag, predict)
-            tl.at(start + (k + 1) * step, read)
-        tl.at(start + len(actions) * step, finish)
-        return start + len(actions) * step
+            tl.at(start + (k + 1) * step, read)      # the same float as step k + 1's cue and as ``end``
+        end = start + len(actions) * step
+        tl.at(end, finish)
+        return end
