@@ -6,6 +6,11 @@ runs spends more time starting runs than simulating. :class:`Timeline` runs a tr
 ``run()``: a ``network_operation`` on a ``dt`` grid calls each action when its offset is reached
 (before the step's state update: ``when="start"``); actions at the run's end are called after it.
 Actions may schedule later actions of the same run (:meth:`Timeline.at`).
+
+Offsets are kept as whole grid steps, and actions on one step are called in the order they were
+scheduled. Offsets computed by different sums (``0.1 + 0.2`` and ``0.3``) name the same step, so a
+rounding error cannot reorder them (ordered by the float, a rollout scheduled from another's end
+could begin before that one had finished).
 """
 from __future__ import annotations
 
@@ -13,15 +18,13 @@ from typing import Callable
 
 from brian2 import NetworkOperation, second
 
-_EPS = 1e-9
-
 
 class Timeline:
     """Call ``(offset, action)`` pairs during one ``run()`` of ``brain`` (offsets in seconds)."""
 
     def __init__(self, brain, dt, name: str = "timeline"):
         self.brain, self.dt = brain, float(dt)
-        self._events: list[tuple[float, int, Callable[[], None]]] = []
+        self._events: list[tuple[int, int, Callable[[], None]]] = []
         self._t0, self._n = 0.0, 0
         self.op = NetworkOperation(self._tick, dt=self.dt * second, when="start", name=name)
         self.op.active = False
@@ -33,7 +36,7 @@ class Timeline:
         if abs(k - round(k)) > 1e-6:
             raise ValueError(f"timeline: offset {offset} s is not on the {self.dt} s grid")
         self._n += 1
-        self._events.append((float(offset), self._n, action))
+        self._events.append((round(k), self._n, action))
         self._events.sort(key=lambda e: (e[0], e[1]))
 
     def now(self) -> float:
@@ -49,13 +52,14 @@ class Timeline:
             self.brain.run(duration * second)
         finally:
             self.op.active = False
-        self._fire(duration + _EPS)
+        self._fire(round(duration / self.dt))
         self._events.clear()
 
     def _tick(self, t) -> None:
-        self._fire(self.now() + _EPS)
+        self._fire(round(self.now() / self.dt))
 
-    def _fire(self, upto: float) -> None:
+    def _fire(self, upto: int) -> None:
+        """Call, in order, every action whose grid step is ``upto`` or earlier."""
         while self._events and self._events[0][0] <= upto:
             _, _, action = self._events.pop(0)
             action()

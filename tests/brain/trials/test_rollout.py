@@ -151,5 +151,10 @@ def test_timeline_calls_actions_at_their_offsets_in_one_run():
     tl.at(0.03, lambda: order.append("second"))
     tl.run(0.03)
     assert order == ["earlier", "first", "second"]     # one offset: in the order scheduled
+    order.clear()
+    tl.at(0.1 + 0.2, lambda: order.append("sum"))      # 0.30000000000000004: the same grid step
+    tl.at(0.3, lambda: order.append("literal"))
+    tl.run(0.3)
+    assert order == ["sum", "literal"]                 # a rounding error does not reorder one step
     with pytest.raises(ValueError, match="grid"):
         tl.at(0.015, stamp("off-grid"))
