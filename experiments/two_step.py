@@ -82,58 +82,8 @@ da_outcome_paid_hz / da_outcome_unpaid_hz / da_state_hz : the dorsal critic's DA
     before it, over the second half of the choice trials (training or stay): a burst and a dip once
     the critic expects the reward.
 
-Status. The mb figures below were measured before e2bd986 (the dorsal critic; inter-trial interval
-100 ms, now 500 ms). Re-measured at the current defaults on seeds 4-8 (920-1480 s per seed with one
-other run beside it): revaluation_index_mb 0.80 / 0.45 / 0.50 / 0.10 / 0.05 (mean 0.38; before
-0.95 / 0.45 / 0.90 / 0.60 / 0.65), train accuracy 0.56 +- 0.18, test choices of the revalued-better
-action 0.82 +- 0.16, CA1 right on 0.85 +- 0.01 of rollout steps (before 0.98). In training, when
-action 0 was imagined first, action 1's rollout named state 1 on 59 of 59 such decisions (right on
-60 of 61 when action 1 came first, and on 95 of 100 in the frozen test): the second rollout began
-before the first unfroze the brain (a rounding of the timeline's clock), so it ran with learning on
-and the hippocampus in encoding mode. Mended in d3633a4 (a rollout's steps are scheduled up front);
-not yet re-measured on seeds 4-13. mb agent (cython, seeds 4-13; 350-470 s wall per seed on the 2-core VM, two
-at a time): revaluation_index_mb 0.66 +- 0.25 (target > 0.5: met by the mean and by 7 of 10 seeds;
-95 % interval of the mean 0.48-0.84). After revaluation the agent takes the action whose common
-destination now pays on 0.84 +- 0.14 of the test choices, and its choices follow the imagined values
-on 0.99 of clear decisions; CA1 names the common destination on 0.98 +- 0.04 of rollout steps. What
-limits the index now is the training accuracy (0.82 +- 0.19; seeds 5, 9: 0.55, 0.45): on those seeds
-the rollouts name the right state but often evoke no ventral response, so the choice is left to
-chance. Mended causes: drawn instruction transitions (before ``forced_transitions: balanced``, an
-action with 8-12 of 20 common experiences got a mixed or inverted model; index 0.51 +- 0.28); the
-Schaffer links now learn P(CA1 | CA3) (presynaptic depression, ``sc_pre_ltd``), not a count skewed
-by the agent's own choices; the CA1 -> vs value rule uses presynaptic eligibility (``A_pre``,
-tau_c 50 ms), so the cue's own CA1 cells, active 20 ms before the state reached, keep ~5 % of its
-credit, and an unpaid state loses value whether or not it makes the MSNs fire.
-
-mb agent, protocol ``stay`` (seeds 4-13, 200 choice trials, 21-25 min wall per seed two at a time):
-interaction_mb 0.25, 0.39, 0.20, -0.02, 0.54, -0.01, 0.14, -0.05, 0.43, -0.08 (mean 0.18, 95 %
-t-interval 0.02-0.34: excludes 0, narrowly; four seeds sit at ~0), reward effect ~0 (seeds 8-13),
-P(stay) 0.65 / 0.56 after rewarded common / rare and 0.56 / 0.64 after unrewarded common / rare.
-
-mf agent with the dorsal critic (the default since e2bd986), revaluation protocol, seeds 4-13
-(850-1540 s wall per seed with one or two other runs beside it): revaluation_index_mf -0.15 / 0.40 /
-0.00 / -0.15 / 0.00 / -0.35 / 0.75 / -0.60 / 0.15 / -0.65 (mean -0.06, sd 0.43, 95 % interval
--0.37-0.25; target |x| < 0.15 met by the mean only), train accuracy 0.85 / 0.40 / 0.00 / 0.85 /
-1.00 / 0.65 / 0.75 / 0.35 / 0.50 / 0.20, no choice 0. The test repeats the action whose cue -> D1
-weights are higher at the end of training on the 9 seeds that have one (channel means 0.66 / 1.00,
-0.58 / 0.70, 0.83 / 0.61, 0.99 / 0.64, 0.76 / 0.63, 0.85 / 0.61, 0.70 / 0.78, 0.54 / 0.52, seed 12
-0.53 / 0.53 with a 13 / 7 split, 0.69 / 0.67): the index is then how far the last weights differ from
-the last 20 choices, not revaluation, and it spreads widely. Before the critic both channels sat at
-w_max on 7 of 10 seeds. Seed 5's 0.40 is the last training trials, not the revaluation: it switched
-to the better action for its last 8 training trials, and the last two (rare, unpaid) depressed that
-channel below the other before the test. The critic: DA cells at 13-29 Hz in paid outcome windows, 0-0.22 Hz in
-unpaid ones (tonic ~4 Hz), 5.7-8.1 Hz while the state reached is shown. What limits training
-accuracy: bursts reach +15 Hz above tonic and dips only -4 Hz (rates floor at 0), so the rare
-paid transitions of an action whose common destination never pays keep its weights up (seed 6
-chose the worse action on 24 / 24 training trials).
-
-mf agent, protocol ``stay``, with the critic, tuning seeds (60 choice trials): reward effect 0.61 /
-0.46, interaction -0.08 / 0.73 (seeds 2, 3); the stay analysis on seeds 4-13 is not re-measured.
-Before the critic (reward + ventral relay against a fixed baseline 0.4, tau_c 1 s, inter-trial
-interval 100 ms), seeds 4-9: reward effect 0.38 (95 % interval 0.13-0.63), interaction -0.05; its
-revaluation index on seeds 4-13 was 0.25 +- 0.13 (not met): the D1 weights drifted to w_max in
-both channels (7 of 10 seeds), and the frozen test repeated whichever action the last weights and
-the connectivity favoured. The configuration's comments record the rules tried.
+Results. Per seed on seeds 4-13, with the commands and what does not meet its target:
+``experiments/results/two_step.md``.
 
 References
 ----------
