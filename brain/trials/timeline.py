@@ -14,6 +14,7 @@ could begin before that one had finished).
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from brian2 import NetworkOperation, second
@@ -52,7 +53,7 @@ class Timeline:
             self.brain.run(duration * second)
         finally:
             self.op.active = False
-        self._fire(round(duration / self.dt))
+        self._fire(math.floor(duration / self.dt + 1e-6))     # a duration off the grid: the steps before its end
         self._events.clear()
 
     def _tick(self, t) -> None:

@@ -156,5 +156,10 @@ def test_timeline_calls_actions_at_their_offsets_in_one_run():
     tl.at(0.3, lambda: order.append("literal"))
     tl.run(0.3)
     assert order == ["sum", "literal"]                 # a rounding error does not reorder one step
+    order.clear()
+    tl.at(0.01, lambda: order.append("inside"))
+    tl.at(0.02, lambda: order.append("after the end"))
+    tl.run(0.015)                                      # a duration off the grid
+    assert order == ["inside"]
     with pytest.raises(ValueError, match="grid"):
         tl.at(0.015, stamp("off-grid"))
