@@ -10,10 +10,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import logging
 from pathlib import Path
 
-from brain.config import ConfigError
-from brain.guard import RunawayError
+
+def _drop_brian_cache_notice(record: logging.LogRecord) -> bool:
+    """Brian2 logs the size of its compiler cache when it imports and the cache is over 1 GB (two INFO
+    lines on stderr). That is no message of ours: stderr must hold one line on bad input."""
+    return not str(record.msg).startswith("Cache size for target")
+
+
+# before anything imports brian2; its get_logger("brian2") logs under the name "brian2.brian2"
+for _name in ("brian2", "brian2.brian2"):
+    logging.getLogger(_name).addFilter(_drop_brian_cache_notice)
+
+from brain.config import ConfigError  # noqa: E402
+from brain.guard import RunawayError  # noqa: E402
 
 
 def _one_line(message) -> str:

@@ -12,10 +12,10 @@ import yaml
 SMALL = ["--set", "regions.cortex.n_exc=400", "--set", "regions.cortex.n_inh=100", "--duration", "0.5 s"]
 
 
-def brain(*args, cwd=None):
+def brain(*args, cwd=None, env=None):
     exe = Path(sys.executable).with_name("brain")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                          env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,17 @@ def test_bad_input_is_one_line_exit_2(args, message, tmp_path):
     assert len(lines) == 1, res.stderr
     assert lines[0].startswith(message), lines[0]
     assert "Traceback" not in res.stderr
+
+
+def test_a_compiler_cache_over_1_gb_adds_no_line_to_stderr(tmp_path):
+    """Brian2 logs the cache size on import once the Cython cache passes 1 GB (a shared CI cache did)."""
+    cache = tmp_path / "cython" / "brian_extensions"
+    cache.mkdir(parents=True)
+    with open(cache / "big.so", "wb") as f:   # sparse: 1.1 GB apparent size, no disk used
+        f.truncate(1100 * 1024 * 1024)
+    res = brain("describe", "nope", env={"CYTHON_CACHE_DIR": str(tmp_path / "cython")})
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("brain: experiment: unknown"), res.stderr
 
 
 def test_describe_prints_sizes_counts_and_final_equations(tmp_path):
