@@ -83,6 +83,19 @@ accuracy_no_goal_projection, accuracy_goal_uninformative, accuracy_ungated, rete
 accuracy_open_gate : accuracy with the gate open for the distractor; overwrite_rate_open_gate :
     fraction of its trials whose held pool was the distractor; accuracy_overwritten_open_gate :
     accuracy on those trials.
+gate_goal_rate, gate_distractor_rate, gate_right_rate, gate_trials_to_criterion : with a ``gate``
+    readout (the learned gate, below): over the last ``n_last`` x G trials, the fraction whose Go
+    pool (pool 0 of the gating loop's thalamus) passed threshold in the ``goal`` phase, in the
+    ``distractor`` phase, and in the first but not the second; the trial at which the last
+    ``n_crit`` trials first reach ``criterion`` on the latter.
+
+The learned gate (``configs/variants/goal_gating_learned_gate.yaml``; PBWM, O'Reilly & Frank 2006):
+the experiment opens no gate. The item cues come from a sensory region (``cues``) that drives its
+PFC item pool and a second basal-ganglia loop (``gating``): at each cue its channels compete,
+channel 0 (Go) disinhibits a thalamic pool that drives the PFC's gate port, channel 1 (NoGo) one that
+projects nowhere. The cue -> gating synapses learn by reversal_learning's rule from the session's
+one dopamine signal; a reward needs the goal held at the choice (a held distractor or an empty PFC
+gates no output sub-pool). Results: ``experiments/results/goal_gating.md``.
 
 References
 ----------
@@ -282,6 +295,8 @@ def run(ctx) -> dict[str, float]:
     }
     if main.retention:
         metrics[f"retention_{p.ablate or 'gated'}"] = retention
+    if "gate" in p.readouts:
+        metrics.update(_gate_metrics(rows, p, G))
     curves = {p.ablate or "gated": rows}
     if p.ablate:
         metrics.update(_ablation_metrics(p.ablate, rows, G, p))
@@ -301,6 +316,20 @@ def run(ctx) -> dict[str, float]:
         trial = next((r for r in rows if r["goal"] == 1), rows[0])
         trial_figure(ctx.spikes(), main, trial, p, figures / "goal_gating_trial.png")
     return metrics
+
+
+def _gate_metrics(rows, p: Params, n_goals: int) -> dict[str, float]:
+    """The learned gate (readout ``gate`` of the gating loop's thalamus, pool 0 = Go): per trial,
+    whether Go's pool passed threshold in the ``goal`` and in the ``distractor`` phase."""
+    thr = float(p.readouts["gate"].threshold)
+    go_goal = np.array([r.get("gate0_goal_hz", np.nan) > thr for r in rows])
+    go_dis = np.array([r.get("gate0_distractor_hz", np.nan) > thr for r in rows])
+    right = go_goal & ~go_dis
+    last = slice(-p.n_last * n_goals, None)
+    hit = [k + p.n_crit for k in range(len(right) - p.n_crit + 1) if right[k:k + p.n_crit].mean() >= p.criterion]
+    return {"gate_goal_rate": float(go_goal[last].mean()), "gate_distractor_rate": float(go_dis[last].mean()),
+            "gate_right_rate": float(right[last].mean()),
+            "gate_trials_to_criterion": float(hit[0]) if hit else float("nan")}
 
 
 def learning_figure(curves: dict, n_goals: int, path, chance: float = 0.5, window: int = 10) -> None:
@@ -342,7 +371,8 @@ def trial_figure(spikes, run: _Run, row: dict, p: Params, path) -> None:
     blocks = [("PFC item pools", f"{p.pfc}.exc", lambda i: i < pfc.pool_slices[-1][1], lambda i: i),
               ("D1 MSNs (channel, goal)", f"{p.striatum}.msn", lambda i: i < n1, lambda i: rank[i]),
               ("GPi", f"{p.striatum}.gpi", None, None), ("thalamus", f"{p.striatum}.thal", None, None),
-              ("DA", "dopamine.da", None, None)]
+              ("DA", "dopamine.da", None, None),
+              ("gate loop thalamus (Go, NoGo)", "gating.thal", None, None)]     # the learned-gate variant
     blocks = [b for b in blocks if b[1] in spikes]
     fig, axes = plt.subplots(len(blocks), 1, figsize=(9, 1.6 * len(blocks) + 1), sharex=True)
     for ax, (title, key, keep, order) in zip(np.atleast_1d(axes), blocks):

@@ -228,6 +228,38 @@ def test_goal_gating_3x3_variant_builds():
         assert "pfc->striatum:goal2" in brain.projections
 
 
+def test_goal_gating_learned_gate_variant_opens_no_gate():
+    """The learned-gate variant: no phase drives the PFC's gate; the gating loop's Go thalamus is the
+    only projection onto it; the cue pools reach their PFC items and the gating MSNs."""
+    from pathlib import Path
+
+    from brain.experiment import resolve_config, unrun_brain
+    variant = Path(__file__).parents[2] / "experiments" / "configs" / "variants" / "goal_gating_learned_gate.yaml"
+    data = resolve_config("goal_gating", str(variant), [])
+    with unrun_brain("goal_gating", data) as (cfg, brain):
+        assert not any("gate" in ph.drive for ph in cfg.experiment.phases)
+        onto_gate = [k for k, v in cfg.projections.items() if v.post == "pfc" and v.target == "gate"]
+        assert onto_gate == ["gating->pfc:gate"] and cfg.projections["gating->pfc:gate"].source == "thal_0"
+        assert {"cues->pfc:item3", "cues->gating:d1", "cues->gating:d2", "dopamine->gating"} <= set(brain.projections)
+        assert "gate" in cfg.experiment.readouts
+
+
+def test_gate_metrics_count_the_go_pool_per_phase():
+    import dataclasses
+    from pathlib import Path
+
+    from brain.experiment import resolve_config
+    from experiments import goal_gating as gg
+    variant = Path(__file__).parents[2] / "experiments" / "configs" / "variants" / "goal_gating_learned_gate.yaml"
+    cfg = build_config(resolve_config("goal_gating", str(variant), []), gg.Params)
+    p = dataclasses.replace(cfg.experiment, n_last=2, n_crit=2, criterion=1.0)
+    go = [(30, 30), (0, 30), (30, 0), (30, 0), (30, 25), (25, 0)]        # (goal, distractor) Go rates in Hz
+    rows = [{"gate0_goal_hz": g, "gate0_distractor_hz": d} for g, d in go]
+    m = gg._gate_metrics(rows, p, n_goals=2)       # last 4 trials; threshold 20 Hz
+    assert m["gate_goal_rate"] == 1.0 and m["gate_distractor_rate"] == 0.25 and m["gate_right_rate"] == 0.75
+    assert m["gate_trials_to_criterion"] == 4.0     # trials 3 and 4 (1-based) are the first two right in a row
+
+
 def test_goal_gating_protocol_validation():
     from brain.experiment import resolve_config
     from experiments import goal_gating as gg
