@@ -157,6 +157,9 @@ class Params(SessionSpec):
         for key in ("choice", "pfc"):
             if key not in self.readouts:
                 raise ParamError("readouts", f"needs a {key!r} readout")
+        gate_read = {ph.name for ph in self.phases if "gate" in ph.read}
+        if "gate" in self.readouts and not {"goal", "distractor"} <= gate_read:
+            raise ParamError("readouts.gate", "the learned gate's readout must be read in phases goal and distractor")
         for a in self.ablations:
             if a not in ABLATIONS:
                 raise ParamError("ablations", f"each must be one of {', '.join(ABLATIONS)}, got {a!r}")

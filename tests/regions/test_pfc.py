@@ -258,6 +258,9 @@ def test_gate_metrics_count_the_go_pool_per_phase():
     m = gg._gate_metrics(rows, p, n_goals=2)       # last 4 trials; threshold 20 Hz
     assert m["gate_goal_rate"] == 1.0 and m["gate_distractor_rate"] == 0.25 and m["gate_right_rate"] == 0.75
     assert m["gate_trials_to_criterion"] == 4.0     # trials 3 and 4 (1-based) are the first two right in a row
+    unread = [dataclasses.replace(ph, read=()) if ph.name == "distractor" else ph for ph in p.phases]
+    with pytest.raises(ParamError, match="readouts.gate"):
+        dataclasses.replace(p, phases=tuple(unread))
 
 
 def test_goal_gating_protocol_validation():
