@@ -87,13 +87,9 @@ class Imagination:
         Returns the offset at which it ends.
 
         Every step's actions are put on the timeline here, in order, from offsets computed the way
-        the returned end is. A rollout scheduled next from that end therefore starts after this one
-        has read its last step and unfrozen the brain (the timeline calls actions at one offset in
-        the order they were scheduled). Before, the steps scheduled their successors as they ran,
-        from the network's clock: an end read a rounding error later than the next rollout's start
-        let that rollout begin while the brain was still frozen, so it did not freeze it, and the
-        unfreezing that followed left it running with learning on (two_step's mb agent: in training
-        every second rollout ran so, and its CA1 read encoding-mode activity)."""
+        the returned end is, so a rollout scheduled next from that end starts after this one has read
+        its last step and unfrozen the brain (the timeline calls the actions of one grid step in the
+        order they were scheduled)."""
         actions = [int(a) for a in np.atleast_1d(actions)]
         t_cue, t_lag, t_pred = (float(q / second) for q in (self.t_cue, self.t_lag, self.t_pred))
         step = t_cue + t_lag + t_pred
@@ -140,7 +136,7 @@ class Imagination:
             tl.at(t, lambda k=k: cue(k))
             tl.at(t + t_cue, self.ec.off)
             tl.at(t + t_cue + t_lag, predict)
-            tl.at(start + (k + 1) * step, read)      # the same float as step k + 1's cue and as ``end``
+            tl.at(start + (k + 1) * step, read)      # the grid step of step k + 1's cue and of ``end``
         end = start + len(actions) * step
         tl.at(end, finish)
         return end
