@@ -287,8 +287,8 @@ def run(ctx) -> dict[str, float]:
     for g in range(G):
         idx = np.flatnonzero(goal == g)
         c = correct[idx]
-        hit = [idx[k + p.n_crit - 1] + 1 for k in range(len(c) - p.n_crit + 1) if c[k:k + p.n_crit].mean() >= p.criterion]
-        crit.append(float(hit[0]) if hit else float("nan"))
+        k = _first_window(c, p.n_crit, p.criterion)
+        crit.append(float(idx[k] + 1) if k is not None else float("nan"))
     held, decoded = _held(rows), np.array([r["pfc_goal_decoded"] for r in rows])
     metrics = {
         "accuracy_goal_min": float(np.min(acc)),
@@ -323,6 +323,13 @@ def run(ctx) -> dict[str, float]:
     return metrics
 
 
+def _first_window(ok, n: int, criterion: float) -> int | None:
+    """Index of the last trial of the first ``n`` trials in a row whose mean of ``ok`` reaches
+    ``criterion`` (None if none does)."""
+    ok = np.asarray(ok, dtype=float)
+    return next((k + n - 1 for k in range(len(ok) - n + 1) if ok[k:k + n].mean() >= criterion), None)
+
+
 def _gate_metrics(rows, p: Params, n_goals: int) -> dict[str, float]:
     """The learned gate (readout ``gate`` of the gating loop's thalamus, pool 0 = Go): per trial,
     whether Go's pool passed threshold in the ``goal`` and in the ``distractor`` phase."""
@@ -331,10 +338,10 @@ def _gate_metrics(rows, p: Params, n_goals: int) -> dict[str, float]:
     go_dis = np.array([r.get("gate0_distractor_hz", np.nan) > thr for r in rows])
     right = go_goal & ~go_dis
     last = slice(-p.n_last * n_goals, None)
-    hit = [k + p.n_crit for k in range(len(right) - p.n_crit + 1) if right[k:k + p.n_crit].mean() >= p.criterion]
+    k = _first_window(right, p.n_crit, p.criterion)
     return {"gate_goal_rate": float(go_goal[last].mean()), "gate_distractor_rate": float(go_dis[last].mean()),
             "gate_right_rate": float(right[last].mean()),
-            "gate_trials_to_criterion": float(hit[0]) if hit else float("nan")}
+            "gate_trials_to_criterion": float(k + 1) if k is not None else float("nan")}
 
 
 def learning_figure(curves: dict, n_goals: int, path, chance: float = 0.5, window: int = 10) -> None:
