@@ -16,7 +16,7 @@ Plasticity is in the corticostriatal projections (YAML, ``rule: da_three_factor`
 the MSN dopamine concentration ``da`` (dopamine region spikes on the ``dopamine`` port) as
 ``da_post``: D1 synapses potentiate on bursts, D2 synapses use ``da_sign: -1`` in the rule params
 (they potentiate on dips). The PFC goal context arrives on the ``goal`` port as a trace
-``goal`` that multiplies the MSNs' cortical gain (``gain_goal = 1 + k_goal clip(goal, 0, 1)``)
+``goal`` (decay ``tau_goal``, 100 ms) that multiplies the MSNs' cortical gain (``gain_goal = 1 + k_goal clip(goal, 0, 1)``)
 and gates learning in ``goal_three_factor`` projections; the goal projection's own weights can
 learn with ``da_three_factor`` (Hebbian x dopamine).
 
@@ -115,6 +115,9 @@ class StriatumParams:
     # channel, so one PFC goal pool can favour particular synapses inside every action channel
     k_goal: float = 1.0
     n_goals: int = 1
+    # decay of the goal trace (plasticity.three_factor GOAL_POST's 100 ms): a shorter one makes the
+    # gain follow the PFC pool's current firing, so an overwritten goal stops gating sooner
+    tau_goal: object = quantity(100 * ms)
 
     def __post_init__(self):
         check_positive_int(self, "n_channels", "n_d1", "n_d2", "n_fsi", "n_gpe", "n_stn", "n_gpi",
@@ -126,6 +129,7 @@ class StriatumParams:
         check_probability(self, *[f.name for f in self.__dataclass_fields__.values() if f.name.startswith("p_")])
         check_nonneg(self, *[f.name for f in self.__dataclass_fields__.values()
                              if f.name.startswith(("w_", "rate_bg_"))], "delay", "k_goal")
+        check_positive(self, "tau_goal")
 
 
 class Striatum(Region):
@@ -149,7 +153,7 @@ class Striatum(Region):
     def build(self) -> None:
         p, nc = self.params, self.params.n_channels
         n1 = nc * p.n_d1
-        msn = self.add_group("msn", make_group(msn_model(k_goal=p.k_goal),
+        msn = self.add_group("msn", make_group(msn_model(k_goal=p.k_goal, tau_goal=p.tau_goal),
                                                n1 + nc * p.n_d2, self.object_name("msn")))
         lif = lif_conductance(t_ref=2 * ms)
         fast = lif_conductance(C=100 * pF, E_L=-70 * mV, V_reset=-60 * mV, t_ref=1 * ms)
