@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import logging
+import sys
 from pathlib import Path
 
 

@@ -14,6 +14,7 @@ could begin before that one had finished).
 """
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Callable
 
@@ -36,9 +37,8 @@ class Timeline:
         k = offset / self.dt
         if abs(k - round(k)) > 1e-6:
             raise ValueError(f"timeline: offset {offset} s is not on the {self.dt} s grid")
-        self._n += 1
-        self._events.append((round(k), self._n, action))
-        self._events.sort(key=lambda e: (e[0], e[1]))
+        self._n += 1                        # (step, n) is unique: insort never compares the actions
+        bisect.insort(self._events, (round(k), self._n, action))
 
     def now(self) -> float:
         """Seconds since the start of the current run."""
