@@ -22,7 +22,7 @@ def _pool_rates(d, channel, nc, t0, t1):
 
 # -- parameters and structure ---------------------------------------------------------------------
 @pytest.mark.parametrize("bad", [dict(n_channels=0), dict(p_lat=1.5), dict(w_d1_gpi=-1 * nS),
-                                 dict(rate_bg_gpi=-1 * Hz)])
+                                 dict(rate_bg_gpi=-1 * Hz), dict(tau_goal=0 * ms)])
 def test_params_rejected(bad):
     with pytest.raises(ParamError):
         StriatumParams(**bad)
@@ -35,6 +35,13 @@ def test_single_channel_builds_without_lateral_synapses():
     bg = Striatum("vs", p, seed=1)
     assert len(bg.synapses["msn_msn"]) == 0
     assert len(bg.port("d1").group) == 6
+
+
+def test_goal_trace_decay_is_a_parameter():
+    p = StriatumParams(n_channels=1, n_d1=6, n_d2=4, n_fsi=4, n_gpe=4, n_stn=4, n_gpi=4, n_thal=4,
+                       tau_goal=30 * ms)
+    assert Striatum("vs", p, seed=1).groups["msn"].namespace["tau_goal"] == 30 * ms
+    assert StriatumParams().tau_goal == 100 * ms        # GOAL_POST's decay, the default before
 
 
 def test_yaml_params_validated():
