@@ -45,6 +45,9 @@ they test assumes random patterns; ``next_state`` uses the near-steady drive and
 CA3 make its conjunctive codes (``k_mf`` 30: ~6 % of CA3 per code, reproducibility at recall
 0.74-0.77 on seeds 1-3). The defaults here are unchanged.
 
+Populations that share a neuron model are subgroups of one NeuronGroup (not recorded itself): EC,
+CA3 and CA1 of ``pyr``, the three basket-cell populations of ``basket``.
+
 Ports
 -----
 ec : EC cells; as a target, ``g_ampa`` (cortical input, the default input); spikes out.
@@ -94,6 +97,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Hz, Synapses, mV, ms, nS, pF
+from brian2.groups.subgroup import Subgroup
 
 from plasticity.params import (ParamError, check_choice, check_nonneg, check_positive,
                                check_positive_int, check_probability, quantity)
@@ -210,9 +214,22 @@ class Hippocampus(Region):
         pops = {"ec": (pyr, p.n_ec), "dg": (gc, p.n_dg), "dg_inh": (_basket(), p.n_dg_inh),
                 "ca3": (pyr, p.n_ca3), "ca3_inh": (_basket(), p.n_ca3_inh),
                 "ca1": (pyr, p.n_ca1), "ca1_inh": (_basket(), p.n_ca1_inh)}
+        # populations that share a neuron model are subgroups of one NeuronGroup (fewer code objects:
+        # runtime cost grows with their number, not with the cells); the granule cells stand alone
+        slot = {}                                   # population -> (parent group, first cell)
+        for name, keys in (("pyr", ("ec", "ca3", "ca1")), ("basket", ("dg_inh", "ca3_inh", "ca1_inh"))):
+            size = sum(pops[k][1] for k in keys)
+            whole = self.add_group(name, make_group(pops[keys[0]][0], size, self.object_name(name)), record=False)
+            for k, first in zip(keys, np.cumsum([0] + [pops[k][1] for k in keys[:-1]])):
+                slot[k] = (whole, int(first))
         self._rest = {}
         for key, (model, n) in pops.items():
-            g = self.add_group(key, make_group(model, n, self.object_name(key)), record=not key.endswith("_inh"))
+            if key in slot:
+                whole, first = slot[key]
+                group = Subgroup(whole, first, first + n, name=self.object_name(key))
+            else:
+                group = make_group(model, n, self.object_name(key))
+            g = self.add_group(key, group, record=not key.endswith("_inh"))
             self._rest[key] = model.namespace["E_L"]
             g.v = model.namespace["E_L"] + self.rng.random(n) * 5 * mV
             if not key.endswith("_inh") and float(p.rate_bg) > 0:
@@ -272,8 +289,9 @@ class Hippocampus(Region):
 
     def reset_activity(self) -> None:
         """Silence every population (membrane at rest, conductances zero): an inter-trial reset."""
-        for key, g in self.groups.items():
-            g.v = self._rest[key]
+        for key, rest in self._rest.items():      # the populations (their parents hold the same cells)
+            g = self.groups[key]
+            g.v = rest
             g.g_ampa = 0 * nS
             g.g_gaba = 0 * nS
 

@@ -16,16 +16,18 @@ Plasticity is in the corticostriatal projections (YAML, ``rule: da_three_factor`
 the MSN dopamine concentration ``da`` (dopamine region spikes on the ``dopamine`` port) as
 ``da_post``: D1 synapses potentiate on bursts, D2 synapses use ``da_sign: -1`` in the rule params
 (they potentiate on dips). The PFC goal context arrives on the ``goal`` port as a trace
-``goal`` (decay ``tau_goal``, 100 ms) that multiplies the MSNs' cortical gain (``gain_goal = 1 + k_goal clip(goal, 0, 1)``)
-and gates learning in ``goal_three_factor`` projections; the goal projection's own weights can
-learn with ``da_three_factor`` (Hebbian x dopamine).
+``goal`` (decay ``tau_goal``, 100 ms) that multiplies the MSNs' cortical gain
+(``gain_goal = 1 + k_goal clip(goal, 0, 1)``) and gates learning in ``goal_three_factor``
+projections; the goal projection's own weights can learn with ``da_three_factor`` (Hebbian x
+dopamine).
 
 Layout: populations are blocks of channels; ``msn`` holds all D1 cells (channel-major), then all
 D2 cells, so one ``da`` / ``goal`` variable serves both. With ``n_goals`` > 1 each channel's D1
 and D2 blocks are split into ``n_goals`` sub-pools, wired topographically: port ``goalG``
 reaches sub-pool G of every channel (a PFC goal pool projects there), so a goal gains and gates
 the learning of particular synapses inside every action channel (goal x stimulus mappings)
-rather than biasing one whole channel.
+rather than biasing one whole channel. GPe, STN, GPi and thalamus share one neuron model: they are
+subgroups of one NeuronGroup, ``nuclei`` (not recorded itself).
 
 Ports
 -----
@@ -56,6 +58,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Hz, Synapses, mV, ms, nS, pF
+from brian2.groups.subgroup import Subgroup
 
 from plasticity.params import ParamError, check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.poisson_input import PoissonInput
@@ -64,7 +67,7 @@ from regions.basal_ganglia_circuit import channel_pairs, msn_model
 from regions.connect import connect, random_pairs
 from regions.neurons import lif_conductance, make_group
 
-_POPS = ("fsi", "gpe", "stn", "gpi", "thal")
+_NUCLEI = ("gpe", "stn", "gpi", "thal")     # one neuron model (lif_conductance, t_ref 2 ms)
 
 
 @dataclass(frozen=True)
@@ -157,15 +160,18 @@ class Striatum(Region):
                                                n1 + nc * p.n_d2, self.object_name("msn")))
         lif = lif_conductance(t_ref=2 * ms)
         fast = lif_conductance(C=100 * pF, E_L=-70 * mV, V_reset=-60 * mV, t_ref=1 * ms)
-        g = {"msn": msn}
-        for key in _POPS:
-            n = p.n_fsi if key == "fsi" else nc * getattr(p, f"n_{key}")
-            g[key] = self.add_group(key, make_group(fast if key == "fsi" else lif, n, self.object_name(key)))
+        g = {"msn": msn, "fsi": self.add_group("fsi", make_group(fast, p.n_fsi, self.object_name("fsi")))}
+        # GPe, STN, GPi and thalamus share one neuron model: one NeuronGroup, the nuclei its subgroups
+        # (fewer code objects: runtime cost grows with their number, not with the cells)
+        sizes = [nc * getattr(p, f"n_{key}") for key in _NUCLEI]
+        nuclei = self.add_group("nuclei", make_group(lif, sum(sizes), self.object_name("nuclei")), record=False)
+        for key, a, n in zip(_NUCLEI, np.cumsum([0, *sizes[:-1]]), sizes):
+            g[key] = self.add_group(key, Subgroup(nuclei, int(a), int(a + n), name=self.object_name(key)))
         for key, grp in g.items():
             grp.v = -70 * mV + self.rng.random(len(grp)) * 15 * mV
             self.add(PoissonInput(grp, "g_ampa", p.n_bg, getattr(p, f"rate_bg_{key}"), weight=p.w_bg,
                                   name=self.object_name(f"{key}_bg")))
-        n_of = {"d1": p.n_d1, "d2": p.n_d2, **{k: getattr(p, f"n_{k}") for k in _POPS if k != "fsi"}}
+        n_of = {"d1": p.n_d1, "d2": p.n_d2, **{k: getattr(p, f"n_{k}") for k in _NUCLEI}}
         off = {"d1": 0, "d2": n1}
 
         def pairs(pre, post, mode, prob):

@@ -43,7 +43,9 @@ def test_builds_alone_with_ports():
     assert all(hc.port(k).var == "g_ampa" for k in hc.ports)
     assert set(hc.populations) == {"ec", "dg", "ca3", "ca1"}        # basket cells are not recorded
     assert {k: len(g) for k, g in hc.groups.items()} == dict(ec=40, dg=100, dg_inh=10, ca3=60, ca3_inh=15,
-                                                             ca1=40, ca1_inh=10)
+                                                             ca1=40, ca1_inh=10, pyr=140, basket=35)
+    # one NeuronGroup per neuron model: EC, CA3 and CA1 are views of "pyr", the basket cells of "basket"
+    assert hc.groups["ca3"].source.name == "hc_pyr" and hc.groups["ca1_inh"].source.name == "hc_basket"
     rec, sc = hc.synapses["rec"], hc.synapses["sc"]
     assert len(rec) == 60 * 59 and np.all(rec.i[:] != rec.j[:])        # p_rec = 1, no autapses
     assert np.all(rec.w[:] == 0) and np.all(sc.w[:] == 0)               # silent until learned

@@ -35,6 +35,9 @@ def test_single_channel_builds_without_lateral_synapses():
     bg = Striatum("vs", p, seed=1)
     assert len(bg.synapses["msn_msn"]) == 0
     assert len(bg.port("d1").group) == 6
+    # one NeuronGroup per neuron model: GPe, STN, GPi and thalamus are views of "nuclei"
+    assert all(bg.groups[k].source.name == "vs_nuclei" for k in ("gpe", "stn", "gpi", "thal"))
+    assert len(bg.groups["nuclei"]) == 16 and "nuclei" not in bg.populations
 
 
 def test_goal_trace_decay_is_a_parameter():
