@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brian2 import Hz, Synapses, mV, ms, nS
+from brian2.groups.subgroup import Subgroup
 
 from plasticity.params import (check_positive, check_positive_int, check_probability,
                                check_nonneg, quantity)
@@ -85,8 +86,8 @@ class Cortex(Region):
         cells.v = p.v_init_low + self.rng.random(len(cells)) * (p.v_init_high - p.v_init_low)
         self.add(cells)
         self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight=p.w_ext, name=self.object_name("ext")))
-        exc = self.add_group("exc", cells[:p.n_exc])
-        inh = self.add_group("inh", cells[p.n_exc:])
+        exc = self.add_group("exc", Subgroup(cells, 0, p.n_exc, name=self.object_name("exc")))
+        inh = self.add_group("inh", Subgroup(cells, p.n_exc, len(cells), name=self.object_name("inh")))
         for key, pre, var, w in (("exc", exc, "g_ampa", p.w_exc), ("inh", inh, "g_gaba", p.w_inh)):
             syn = Synapses(pre, cells, on_pre=f"{var}_post += w_syn", delay=p.delay,
                            namespace={"w_syn": w}, name=self.object_name(f"{key}_all"))
