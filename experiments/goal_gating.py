@@ -95,9 +95,9 @@ PFC item pool and a second basal-ganglia loop (``gating``): at each cue its chan
 channel 0 (Go) disinhibits a thalamic pool that drives the PFC's gate port, channel 1 (NoGo) one that
 projects nowhere. The cue -> gating synapses learn by reversal_learning's rule from the session's
 one dopamine signal. Reward comes mostly with the goal held at the choice: a held distractor or an
-empty PFC gives no output sub-pool the goal's gain (with the distractor held, the overwritten goal
-pool's residual firing, 3-8 Hz in the stimulus window, still let the output choose right on 0.6-0.7
-of trials, seeds 1-2). Results:
+empty PFC gives no output sub-pool the goal's gain (but with the distractor held the output still
+chose right on 0.6-0.7 of trials, seeds 1-2: mostly where the overwritten goal pool still fired
+3-8 Hz in the stimulus window). Results:
 ``experiments/results/goal_gating.md``.
 
 References
