@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brian2 import Hz, Synapses, mV, ms, nS
-from brian2.groups.subgroup import Subgroup
+from brian2 import Hz, Subgroup, Synapses, mV, ms, nS
 
 from plasticity.params import (check_positive, check_positive_int, check_probability,
                                check_nonneg, quantity)

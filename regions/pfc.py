@@ -58,8 +58,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, Synapses, mV, ms, nF, nS
-from brian2.groups.subgroup import Subgroup
+from brian2 import Hz, NeuronGroup, Subgroup, Synapses, mV, ms, nF, nS
 
 from plasticity.params import (ParamError, check_nonneg, check_positive, check_positive_int,
                                check_probability, quantity)

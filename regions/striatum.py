@@ -57,8 +57,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, Synapses, mV, ms, nS, pF
-from brian2.groups.subgroup import Subgroup
+from brian2 import Hz, Subgroup, Synapses, mV, ms, nS, pF
 
 from plasticity.params import ParamError, check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.poisson_input import PoissonInput
