@@ -118,7 +118,8 @@ class StriatumParams:
     k_goal: float = 1.0
     n_goals: int = 1
     # decay of the goal trace (plasticity.three_factor GOAL_POST's 100 ms): a shorter one makes the
-    # gain follow the PFC pool's current firing, so an overwritten goal stops gating sooner
+    # gain follow the PFC pool's current firing more closely (30 ms did not stop an overwritten goal
+    # from gating in goal_gating's learned gate: its pool keeps firing; experiments/results/goal_gating.md)
     tau_goal: object = quantity(100 * ms)
 
     def __post_init__(self):
