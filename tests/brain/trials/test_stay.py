@@ -47,6 +47,26 @@ def test_stay_probabilities_count_each_cell():
     assert p == {"rewarded_common": 1.0, "unrewarded_rare": 0.0, "unrewarded_common": 1.0, "rewarded_rare": 1.0}
 
 
+def test_stay_regression_stays_finite_when_a_cell_always_stays():
+    """Quasi-separation (every rewarded trial is followed by a stay, as for a strongly model-free
+    agent): maximum likelihood runs off to infinity, Firth's penalised fit stays finite, keeps the
+    sign, and is the maximum of the Jeffreys-penalised likelihood."""
+    from brain.trials.stay import logistic
+    rng = np.random.default_rng(0)
+    r, t = rng.choice([-1.0, 1.0], 200), rng.choice([-1.0, 1.0], 200)
+    X = np.column_stack([np.ones(200), r, t, r * t])
+    y = (rng.random(200) < np.where(r > 0, 1.0, 0.7)).astype(float)
+    assert logistic(X, y, firth=False)[0][1] > 10
+    beta, se = logistic(X, y)
+    assert 0.5 < beta[1] < 5 and np.all(np.isfinite(se))
+
+    def penalised(b):
+        p = 1 / (1 + np.exp(-X @ b))
+        info = X.T @ (X * (p * (1 - p))[:, None])
+        return np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)) + 0.5 * np.linalg.slogdet(info)[1]
+    assert all(penalised(beta) > penalised(beta + d) for d in 0.01 * np.vstack([np.eye(4), -np.eye(4)]))
+
+
 def test_tabular_rejects_unknown_kind():
     with pytest.raises(ValueError, match="kind"):
         run_tabular(TwoStep(n_trials=2, seed=1), "hybrid")
