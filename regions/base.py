@@ -134,6 +134,25 @@ class Region:
             self._no_record = getattr(self, "_no_record", set()) | {key}
         return group
 
+    def add_shared_group(self, key: str, group: NeuronGroup, sizes: dict[str, int]) -> dict[str, Subgroup]:
+        """Register ``group``, the one NeuronGroup of populations that share a neuron model, as ``key``
+        (not recorded: its populations are), and return those populations as named Subgroups at
+        running offsets, in the order of ``sizes``.
+
+        The caller registers them (:meth:`add_group`) in its own order. One NeuronGroup per neuron
+        model keeps the number of code objects per time step small: in runtime mode the cost grows
+        with their number, not with the cells (CONTRIBUTING.md).
+        """
+        if sum(sizes.values()) != len(group):
+            raise ValueError(f"{self.object_name(key)}: sizes add up to {sum(sizes.values())}, "
+                             f"the group has {len(group)} cells")
+        self.add_group(key, group, record=False)
+        subs, first = {}, 0
+        for sub, n in sizes.items():
+            subs[sub] = Subgroup(group, first, first + n, name=self.object_name(sub))
+            first += n
+        return subs
+
     def add_synapses(self, key: str, syn: Synapses) -> Synapses:
         self.synapses[key] = syn
         return syn

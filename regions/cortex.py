@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brian2 import Hz, Subgroup, Synapses, mV, ms, nS
+from brian2 import Hz, Synapses, mV, ms, nS
 
 from plasticity.params import (check_positive, check_positive_int, check_probability,
                                check_nonneg, quantity)
@@ -82,11 +82,10 @@ class Cortex(Region):
         # E and I share one model: one NeuronGroup with two subgroups and one Synapses object per
         # presynaptic type keeps the number of per-time-step code objects minimal.
         cells = make_group(model, p.n_exc + p.n_inh, self.object_name("cells"))
+        subs = self.add_shared_group("cells", cells, {"exc": p.n_exc, "inh": p.n_inh})
         cells.v = p.v_init_low + self.rng.random(len(cells)) * (p.v_init_high - p.v_init_low)
-        self.add(cells)
         self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight=p.w_ext, name=self.object_name("ext")))
-        exc = self.add_group("exc", Subgroup(cells, 0, p.n_exc, name=self.object_name("exc")))
-        inh = self.add_group("inh", Subgroup(cells, p.n_exc, len(cells), name=self.object_name("inh")))
+        exc, inh = self.add_group("exc", subs["exc"]), self.add_group("inh", subs["inh"])
         for key, pre, var, w in (("exc", exc, "g_ampa", p.w_exc), ("inh", inh, "g_gaba", p.w_inh)):
             syn = Synapses(pre, cells, on_pre=f"{var}_post += w_syn", delay=p.delay,
                            namespace={"w_syn": w}, name=self.object_name(f"{key}_all"))

@@ -96,7 +96,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, Subgroup, Synapses, mV, ms, nS, pF
+from brian2 import Hz, Synapses, mV, ms, nS, pF
 
 from plasticity.params import (ParamError, check_choice, check_nonneg, check_positive,
                                check_positive_int, check_probability, quantity)
@@ -215,19 +215,14 @@ class Hippocampus(Region):
                 "ca1": (pyr, p.n_ca1), "ca1_inh": (_basket(), p.n_ca1_inh)}
         # populations that share a neuron model are subgroups of one NeuronGroup (fewer code objects:
         # runtime cost grows with their number, not with the cells); the granule cells stand alone
-        slot = {}                                   # population -> (parent group, first cell)
+        subs = {}
         for name, keys in (("pyr", ("ec", "ca3", "ca1")), ("basket", ("dg_inh", "ca3_inh", "ca1_inh"))):
-            size = sum(pops[k][1] for k in keys)
-            whole = self.add_group(name, make_group(pops[keys[0]][0], size, self.object_name(name)), record=False)
-            for k, first in zip(keys, np.cumsum([0] + [pops[k][1] for k in keys[:-1]])):
-                slot[k] = (whole, int(first))
+            sizes = {k: pops[k][1] for k in keys}
+            whole = make_group(pops[keys[0]][0], sum(sizes.values()), self.object_name(name))
+            subs.update(self.add_shared_group(name, whole, sizes))
         self._rest = {}
         for key, (model, n) in pops.items():
-            if key in slot:
-                whole, first = slot[key]
-                group = Subgroup(whole, first, first + n, name=self.object_name(key))
-            else:
-                group = make_group(model, n, self.object_name(key))
+            group = subs[key] if key in subs else make_group(model, n, self.object_name(key))
             g = self.add_group(key, group, record=not key.endswith("_inh"))
             self._rest[key] = model.namespace["E_L"]
             g.v = model.namespace["E_L"] + self.rng.random(n) * 5 * mV

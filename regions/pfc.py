@@ -58,7 +58,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, Subgroup, Synapses, mV, ms, nF, nS
+from brian2 import Hz, NeuronGroup, Synapses, mV, ms, nF, nS
 
 from plasticity.params import (ParamError, check_nonneg, check_positive, check_positive_int,
                                check_probability, quantity)
@@ -239,9 +239,9 @@ class PFC(Region):
             E_L=p.E_L, V_th=p.V_th, V_reset=p.V_reset, E_ampa=p.E_ampa, E_gaba=p.E_gaba, tau_ampa=p.tau_ampa,
             tau_gaba=p.tau_gaba, tau_nmda_rise=p.tau_nmda_rise, tau_nmda_decay=p.tau_nmda_decay,
             alpha_nmda=p.alpha_nmda))
-        cells = self.add_group("cells", make_group(model, n_e + n_i, self.object_name("cells")), record=False)
-        exc = self.add_group("exc", Subgroup(cells, 0, n_e, name=self.object_name("exc")))
-        inh = self.add_group("inh", Subgroup(cells, n_e, len(cells), name=self.object_name("inh")))
+        cells = make_group(model, n_e + n_i, self.object_name("cells"))
+        subs = self.add_shared_group("cells", cells, {"exc": n_e, "inh": n_i})
+        exc, inh = self.add_group("exc", subs["exc"]), self.add_group("inh", subs["inh"])
         for g, C, g_L, t_ref, g_ext, Ga, Gn, Gg in (
                 (exc, p.C_exc, p.g_L_exc, p.t_ref_exc, p.g_ext_exc, p.g_ampa_rec_exc, p.g_nmda_exc, p.g_gaba_exc),
                 (inh, p.C_inh, p.g_L_inh, p.t_ref_inh, p.g_ext_inh, p.g_ampa_rec_inh, p.g_nmda_inh, p.g_gaba_inh)):

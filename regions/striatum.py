@@ -57,7 +57,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Hz, Subgroup, Synapses, mV, ms, nS, pF
+from brian2 import Hz, Synapses, mV, ms, nS, pF
 
 from plasticity.params import ParamError, check_nonneg, check_positive, check_positive_int, check_probability, quantity
 from regions.poisson_input import PoissonInput
@@ -163,10 +163,10 @@ class Striatum(Region):
         g = {"msn": msn, "fsi": self.add_group("fsi", make_group(fast, p.n_fsi, self.object_name("fsi")))}
         # GPe, STN, GPi and thalamus share one neuron model: one NeuronGroup, the nuclei its subgroups
         # (fewer code objects: runtime cost grows with their number, not with the cells)
-        sizes = [nc * getattr(p, f"n_{key}") for key in _NUCLEI]
-        nuclei = self.add_group("nuclei", make_group(lif, sum(sizes), self.object_name("nuclei")), record=False)
-        for key, a, n in zip(_NUCLEI, np.cumsum([0, *sizes[:-1]]), sizes):
-            g[key] = self.add_group(key, Subgroup(nuclei, int(a), int(a + n), name=self.object_name(key)))
+        sizes = {key: nc * getattr(p, f"n_{key}") for key in _NUCLEI}
+        nuclei = make_group(lif, sum(sizes.values()), self.object_name("nuclei"))
+        for key, sub in self.add_shared_group("nuclei", nuclei, sizes).items():
+            g[key] = self.add_group(key, sub)
         for key, grp in g.items():
             grp.v = -70 * mV + self.rng.random(len(grp)) * 15 * mV
             self.add(PoissonInput(grp, "g_ampa", p.n_bg, getattr(p, f"rate_bg_{key}"), weight=p.w_bg,

@@ -16,7 +16,7 @@ def test_structure_and_ports():
         pre_offset = 0 if syn.source is c.groups["exc"] else 80
         assert not np.any(syn.i[:] + pre_offset == syn.j[:])            # no autapses
         assert 0.15 < len(syn) / (len(syn.source) * 100) < 0.25
-    assert c.describe()["populations"] == {"exc": 80, "inh": 20}
+    assert c.describe()["populations"] == {"cells": 100, "exc": 80, "inh": 20}   # cells: their one NeuronGroup
 
 
 def test_seed_controls_connectivity():
