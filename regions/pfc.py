@@ -21,11 +21,12 @@ per-cell constants, which halves the number of code objects run per time step.
 
 Gating (PBWM-like; O'Reilly & Frank 2006): external input to the selective pools arrives on a
 separate conductance ``g_in`` whose efficacy is ``gain = gain_closed + (1 - gain_closed) *
-clip(gate, 0, 1)``. ``gate`` is a one-unit trace (``dgate/dt = -gate / tau_gate``) incremented
-by spikes arriving on the ``gate`` port (a basal-ganglia/thalamic disinhibition signal) and
-copied to the units each step. Gate closed: inputs are attenuated to ``gain_closed`` and the
+gate_open``, with ``gate_open = clip((gate - gate_threshold) / (1 - gate_threshold), 0, 1)``
+(``gate_threshold`` 0 by default: linear). ``gate`` is a one-unit trace (``dgate/dt = -gate /
+tau_gate``) incremented by spikes arriving on the ``gate`` port (a basal-ganglia/thalamic
+disinhibition signal) and copied to the units each step. Gate closed: inputs are attenuated to ``gain_closed`` and the
 attractor's recurrent excitation and inhibition protect the held item. Gate open: the input is
-at full gain, and the gate also excites the interneurons (``g_gate_inh * clip(gate, 0, 1)``),
+at full gain, and the gate also excites the interneurons (``g_gate_inh * gate_open``),
 raising inhibition while it is open, so that the held item is released while the new, strongly
 driven pool takes over.
 
@@ -95,8 +96,9 @@ A_tot : 1
 N_tot : 1
 G_tot : 1
 gate : 1
-gain = gain_closed + (1 - gain_closed) * clip(gate, 0, 1) : 1
-g_gate = g_gate_unit * clip(gate, 0, 1) : siemens
+gate_open = clip((gate - gate_threshold) / (1 - gate_threshold), 0, 1) : 1
+gain = gain_closed + (1 - gain_closed) * gate_open : 1
+g_gate = g_gate_unit * gate_open : siemens
 g_gate_unit : siemens (constant)
 """
 
@@ -167,6 +169,9 @@ class PFCParams:
     gain_closed: float = 0.05               # input efficacy with the gate closed (this model; at 0.1
                                             # a cue-strength distractor overwrites in 1-2 of 10 trials)
     tau_gate: object = quantity(20 * ms)    # gate trace decay (this model)
+    gate_threshold: float = 0.0             # the gate opens only above this trace level (this model; 0:
+                                            # linear from 0). A learned gate's losing Go pool firing at
+                                            # 10-15 Hz leaked a distractor in through the closed gate.
     g_gate_inh: object = quantity(1 * nS)   # gate -> interneuron drive while open (this model;
                                             # clears the held pool on an open-gate update)
     v_init_low: object = quantity(-60 * mV)
@@ -180,6 +185,8 @@ class PFCParams:
         check_nonneg(self, "Mg", "g_ampa_rec_exc", "g_ampa_rec_inh", "g_nmda_exc", "g_nmda_inh",
                      "g_gaba_exc", "g_gaba_inh", "delay", "rate_ext", "g_ext_exc", "g_ext_inh",
                      "g_gate_inh", "t_ref_exc", "t_ref_inh")
+        if not 0.0 <= self.gate_threshold < 1.0:
+            raise ParamError("gate_threshold", f"must be in [0, 1), got {self.gate_threshold}")
         if self.n_pools * self.f_pool >= 1.0:
             raise ParamError("f_pool", f"n_pools * f_pool must be < 1 (a non-selective rest), "
                              f"got {self.n_pools} * {self.f_pool}")
@@ -250,8 +257,9 @@ class PFC(Region):
         cells.v = p.v_init_low + self.rng.random(n_e + n_i) * (p.v_init_high - p.v_init_low)
         self.add(PoissonInput(cells, "g_ampa", p.n_ext, p.rate_ext, weight="g_ext", name=self.object_name("ext")))
 
+        gate_ns = dict(gain_closed=p.gain_closed, gate_threshold=p.gate_threshold)
         units = self.add_group("units", NeuronGroup(P + 2, _UNIT_EQS, method="exact", name=self.object_name("units"),
-                                                    namespace=dict(gain_closed=p.gain_closed)), record=False)
+                                                    namespace=gate_ns), record=False)
         units.tau_fast = p.tau_ampa
         units.tau_fast[P + 1] = p.tau_gaba
         units.g_gate_unit[P + 1] = p.g_gate_inh
@@ -279,7 +287,8 @@ class PFC(Region):
         u2u.w_gaba = (pre == P + 1).astype(float)
         # unit -> each cell of its class: recurrent AMPA + NMDA (Mg block) + GABA, and the gated input
         u2c = Synapses(units, cells, model=_REC_CURRENT, name=self.object_name("units_cells"),
-                       namespace=dict(Mg=p.Mg, mV=mV, E_ampa=p.E_ampa, E_gaba=p.E_gaba, gain_closed=p.gain_closed))
+                       namespace=dict(Mg=p.Mg, mV=mV, E_ampa=p.E_ampa, E_gaba=p.E_gaba, gain_closed=p.gain_closed,
+                                      gate_threshold=p.gate_threshold))
         connect(u2c, unit_of, np.arange(n_e + n_i, dtype=np.int32))
         g2u = Synapses(gate, units, model="gate_post = gate_pre : 1 (summed)", name=self.object_name("gate_units"),
                        namespace={})

@@ -33,7 +33,8 @@ def test_params_defaults_and_w_minus():
 
 
 @pytest.mark.parametrize("bad", [dict(n_pools=10, f_pool=0.1), dict(gain_closed=1.5), dict(n_exc=0),
-                                 dict(tau_gate=0 * second), dict(f_pool=0.001, n_exc=100)])
+                                 dict(tau_gate=0 * second), dict(f_pool=0.001, n_exc=100),
+                                 dict(gate_threshold=1.0), dict(gate_threshold=-0.1)])
 def test_params_rejected(bad):
     with pytest.raises(ParamError):
         PFCParams(**bad)
@@ -100,6 +101,27 @@ def test_yaml_projections_onto_ports():
         Brain(build_config({"regions": {"a": {"type": "pfc", **SMALL}, "b": {"type": "pfc", **SMALL}},
                             "projections": {"a->b": {"source": "goal", "target": "goal", "weight": "1 nS"}}}),
               record=False)
+
+
+def test_gate_threshold_keeps_a_weak_gate_closed():
+    """Above ``gate_threshold`` the gate opens linearly up to full gain at a trace of 1; below it the
+    input keeps its closed gain and the interneurons get no gate drive."""
+    from brian2 import Network, defaultclock
+    from brain.backends import configure, reset_brian
+    configure("numpy")
+    pfc = PFC("pfc", PFCParams(**SMALL, gate_threshold=0.2))
+    net = Network(*pfc.objects)
+    units, gate, inh = pfc.groups["units"], pfc.groups["gate"], pfc.params.n_pools + 1
+    closed = pfc.params.gain_closed
+    for level, open_frac in ((0.1, 0.0), (0.2, 0.0), (0.6, 0.5), (1.5, 1.0)):
+        gate.gate = level
+        net.run(defaultclock.dt)                          # the gate trace reaches the units each step
+        g = float(units.gate[0])                          # the level the units saw
+        frac = min(max((g - 0.2) / 0.8, 0.0), 1.0)
+        assert float(units.gain[0]) == pytest.approx(closed + (1 - closed) * frac)
+        assert float(units.g_gate[inh] / nS) == pytest.approx(float(pfc.params.g_gate_inh / nS) * frac)
+        assert frac == pytest.approx(open_frac, abs=0.01)
+    reset_brian()
 
 
 # -- dynamics ---------------------------------------------------------------------------------
