@@ -24,8 +24,8 @@ separate conductance ``g_in`` whose efficacy is ``gain = gain_closed + (1 - gain
 gate_open``, with ``gate_open = clip((gate - gate_threshold) / (1 - gate_threshold), 0, 1)``
 (``gate_threshold`` 0 by default: linear). ``gate`` is a one-unit trace (``dgate/dt = -gate /
 tau_gate``) incremented by spikes arriving on the ``gate`` port (a basal-ganglia/thalamic
-disinhibition signal) and copied to the units each step. Gate closed: inputs are attenuated to ``gain_closed`` and the
-attractor's recurrent excitation and inhibition protect the held item. Gate open: the input is
+disinhibition signal) and copied to the units each step. Gate closed: inputs are attenuated to
+``gain_closed`` and the attractor's recurrent excitation and inhibition protect the held item. Gate open: the input is
 at full gain, and the gate also excites the interneurons (``g_gate_inh * gate_open``),
 raising inhibition while it is open, so that the held item is released while the new, strongly
 driven pool takes over.
@@ -170,8 +170,9 @@ class PFCParams:
                                             # a cue-strength distractor overwrites in 1-2 of 10 trials)
     tau_gate: object = quantity(20 * ms)    # gate trace decay (this model)
     gate_threshold: float = 0.0             # the gate opens only above this trace level (this model; 0:
-                                            # linear from 0). A learned gate's losing Go pool firing at
-                                            # 10-15 Hz leaked a distractor in through the closed gate.
+                                            # linear from 0). In the learned gate a losing Go pool at
+                                            # 10-15 Hz leaks a distractor in; 0.15 stopped most of that
+                                            # but the gate learned no better (results/goal_gating.md)
     g_gate_inh: object = quantity(1 * nS)   # gate -> interneuron drive while open (this model;
                                             # clears the held pool on an open-gate update)
     v_init_low: object = quantity(-60 * mV)
