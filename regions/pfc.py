@@ -25,10 +25,10 @@ gate_open``, with ``gate_open = clip((gate - gate_threshold) / (1 - gate_thresho
 (``gate_threshold`` 0 by default: linear). ``gate`` is a one-unit trace (``dgate/dt = -gate /
 tau_gate``) incremented by spikes arriving on the ``gate`` port (a basal-ganglia/thalamic
 disinhibition signal) and copied to the units each step. Gate closed: inputs are attenuated to
-``gain_closed`` and the attractor's recurrent excitation and inhibition protect the held item. Gate open: the input is
-at full gain, and the gate also excites the interneurons (``g_gate_inh * gate_open``),
-raising inhibition while it is open, so that the held item is released while the new, strongly
-driven pool takes over.
+``gain_closed`` and the attractor's recurrent excitation and inhibition protect the held item.
+Gate open: the input is at full gain, and the gate also excites the interneurons (``g_gate_inh *
+gate_open``), raising inhibition while it is open, so that the held item is released while the
+new, strongly driven pool takes over.
 
 Ports
 -----
@@ -288,8 +288,7 @@ class PFC(Region):
         u2u.w_gaba = (pre == P + 1).astype(float)
         # unit -> each cell of its class: recurrent AMPA + NMDA (Mg block) + GABA, and the gated input
         u2c = Synapses(units, cells, model=_REC_CURRENT, name=self.object_name("units_cells"),
-                       namespace=dict(Mg=p.Mg, mV=mV, E_ampa=p.E_ampa, E_gaba=p.E_gaba, gain_closed=p.gain_closed,
-                                      gate_threshold=p.gate_threshold))
+                       namespace=dict(Mg=p.Mg, mV=mV, E_ampa=p.E_ampa, E_gaba=p.E_gaba, **gate_ns))
         connect(u2c, unit_of, np.arange(n_e + n_i, dtype=np.int32))
         g2u = Synapses(gate, units, model="gate_post = gate_pre : 1 (summed)", name=self.object_name("gate_units"),
                        namespace={})
