@@ -42,16 +42,3 @@ def pytest_addoption(parser):
 @pytest.fixture
 def save_plots(request) -> bool:
     return request.config.getoption("--save-plots")
-
-
-#: The longest test files (minutes each in CI), started first: with ``pytest -n 2 --dist loadfile``
-#: a long file collected last would run alone at the end.
-LONGEST_FIRST = ("regression/test_expected_two_step.py", "test_notebooks.py", "regression/test_expected_loop.py",
-                 "regression/test_expected.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    def rank(item):
-        path = item.nodeid.split("::")[0]
-        return next((k for k, end in enumerate(LONGEST_FIRST) if path.endswith(end)), len(LONGEST_FIRST))
-    items.sort(key=rank)        # stable: the order inside each file, and of the other files, is kept

@@ -10,8 +10,6 @@ ENTRIES = entries()
 #: Entries checked by test_expected_loop.py instead: a second file so that CI's
 #: ``pytest -n 2 --dist loadfile`` (one worker per file) splits the regression suite in two.
 LOOP = ("action_selection", "working_memory", "region_baseline", "reversal_learning", "goal_gating")
-#: Entries with a file of their own (test_expected_two_step.py): two_step alone takes ~10 min in CI.
-OWN_FILE = ("two_step",)
 
 
 def params(paths):
@@ -35,7 +33,7 @@ def check(path):
     assert not failures, "; ".join(failures)
 
 
-@pytest.mark.parametrize("path", params(p for p in ENTRIES if p.stem not in LOOP + OWN_FILE))
+@pytest.mark.parametrize("path", params(p for p in ENTRIES if p.stem not in LOOP))
 def test_metrics_within_tolerance(path):
     check(path)
 
