@@ -62,7 +62,9 @@ value_better / value_worse : (rollout agents) mean value-population rate (Hz) in
     action whose common destination pays more / less (test block, after revaluation).
 choice_follows_value : (rollout agents) fraction of the choices, among those whose two imagined
     values differ by more than ``value_margin`` Hz, that took the action imagined as more valuable
-    (the basal ganglia's comparison of the plan pools, read by Python only for this report).
+    (the basal ganglia's comparison of the plan pools, read by Python only for this report);
+    value_clear_rate : the fraction of the choices whose imagined values differ by that much (the
+    others are decided by something other than the imagined values).
 value_seen_better_hz / value_seen_worse_hz : (every agent) the value population's rate while the
     real state is shown (no world model involved) in the second half of the revaluation block, for
     the state that pays after revaluation / the other: what the values learned.
@@ -497,6 +499,7 @@ def _metrics(rows: list[dict], p: Params, better_first: int, agent: str) -> dict
         c = np.array([r["choice"] for r in made if r["choice"] >= 0])
         clear = np.abs(v[:, 0] - v[:, 1]) > p.value_margin if len(v) else np.zeros(0, bool)
         m["choice_follows_value"] = float(np.mean(c[clear] == v[clear].argmax(1))) if clear.any() else float("nan")
+        m["value_clear_rate"] = float(np.mean(clear)) if len(v) else float("nan")
     return {f"{k}_{agent}": v for k, v in m.items()}
 
 

@@ -91,6 +91,22 @@ def test_two_step_stay_protocol_metrics_skip_no_choice_trials():
     assert "revaluation_index_mf" not in m
 
 
+def test_two_step_rollout_agent_reports_how_often_the_imagined_values_decide():
+    """value_clear_rate: the fraction of choices whose imagined values differ by more than
+    value_margin; choice_follows_value is computed over those only."""
+    from experiments.two_step import Params, _metrics
+    values = [(20.0, 0.0), (0.0, 30.0), (0.5, 0.0), (3.0, 4.0), (12.0, 2.0)]
+    choices = [0, 1, 1, 1, 1]          # the last clear choice goes against its values
+    rows = [{"block": "stay", "choice": c, "reached": 1 + c, "reward": 1.0, "imagined0": 1, "imagined1": 2,
+             "value0_hz": v0, "value1_hz": v1} for c, (v0, v1) in zip(choices, values)]
+    rows.append({"block": "stay", "choice": -1, "imagined0": 1, "imagined1": 2, "value0_hz": 40.0,
+                 "value1_hz": 0.0})                                     # no choice: not counted
+    m = _metrics(rows, Params(protocol="stay", agents="mb"), 1, "mb")
+    assert m["value_clear_rate_mb"] == pytest.approx(3 / 5)
+    assert m["choice_follows_value_mb"] == pytest.approx(2 / 3)
+    assert m["rollout_common_accuracy_mb"] == 1.0
+
+
 def test_two_step_ventral_response_reaches_the_dorsal_critic():
     """The mf agent's TD-like credit: the ventral D1 cells excite the dorsal critic's DA cells on the
     reward's own conductance, every DA cell releases dopamine (``da``) onto every dorsal MSN, the cue's
