@@ -16,7 +16,7 @@ module with
 Its default configuration is :func:`brain.registry.experiment_config` (for the built-in ones
 ``experiments/configs/NAME.yaml``). :func:`run_experiment` writes
 ``config.yaml`` (resolved) before running, then ``metrics.json``, ``spikes.npz``,
-``weights.npz`` (every projection's final weights), ``figures/wiring.png`` (regions and
+``weights.npz`` (every projection's final weights and its synapses' ``i``, ``j``), ``figures/wiring.png`` (regions and
 projections), ``figures/raster.png``, ``figures/rates.png`` and ``run.json`` (start, wall time,
 backend, versions). Trial-based experiments append one dict per trial to ``ctx.trials`` and the trials' phase and stimulus epochs to ``ctx.epochs``; they are
 written to ``trials.csv`` and ``epochs.csv`` (and ``figures/learning_curve.png``) even when
@@ -249,12 +249,17 @@ def run_experiment(name: str, data: dict, out: Path | None, build_dir: str | Non
 
 def _write_weights(ctx: RunContext, out: Path) -> None:
     """``weights.npz``: the final ``w`` of every projection (``LABEL``; ``brainK/LABEL`` for the
-    experiment's further brains), in the order of the synapses' ``i``, ``j``."""
+    experiment's further brains) and each synapse's presynaptic / postsynaptic index within the
+    projection's source / target population (``LABEL.i``, ``LABEL.j``; as NEST's GetConnections
+    gives source and target), so that a weight can be assigned to its channel or pool."""
     arrays = {}
     for k, b in enumerate(ctx.brains):
         for label, syn in b.projections.items():
             if "w" in syn.variables:
-                arrays[label if k == 0 else f"brain{k}/{label}"] = np.asarray(syn.w[:])
+                key = label if k == 0 else f"brain{k}/{label}"
+                arrays[key] = np.asarray(syn.w[:])
+                arrays[f"{key}.i"] = np.asarray(syn.i[:], dtype=np.int32)
+                arrays[f"{key}.j"] = np.asarray(syn.j[:], dtype=np.int32)
     if arrays:
         np.savez_compressed(out / "weights.npz", **arrays)
 

@@ -125,3 +125,21 @@ def test_rule_needing_missing_post_variable_is_config_error():
 def test_rule_params_validated_with_path():
     with pytest.raises(ConfigError, match=r"^projections.a->b.rule_params.pairing: must be one of"):
         _brain(_plastic_data(pairing="sometimes"))
+
+
+def test_weights_file_assigns_each_weight_to_its_cells(tmp_path):
+    from types import SimpleNamespace
+
+    from brain.experiment import _write_weights
+    data = _plastic_data()
+    data["projections"]["a->b"]["target"] = "inh"            # a subgroup (cells 160-199 of b's group)
+    b = _brain(data)
+    syn = b.projections["a->b"]
+    syn.w = "0.1 + 0.001 * j"                                 # each weight names its target cell
+    _write_weights(SimpleNamespace(brains=[b, b]), tmp_path)
+    with np.load(tmp_path / "weights.npz") as z:
+        assert {"a->b", "a->b.i", "a->b.j", "brain1/a->b.j"} <= set(z.files)
+        i, j, w = z["a->b.i"], z["a->b.j"], z["a->b"]
+    assert len(i) == len(j) == len(w) == len(syn)
+    assert i.max() < 160 and i.max() > 100 and j.max() == 39      # indices within the source / target population
+    assert np.allclose(w, 0.1 + 0.001 * j)
