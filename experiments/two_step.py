@@ -65,6 +65,10 @@ choice_follows_value : (rollout agents) fraction of the choices, among those who
     (the basal ganglia's comparison of the plan pools, read by Python only for this report);
     value_clear_rate : the fraction of the choices whose imagined values differ by that much (the
     others are decided by something other than the imagined values).
+value_silent_rate, interaction_silent : (rollout agents, protocol ``stay``) the fraction of the choices
+    whose two imagined values were both 0 Hz, and the stay regression's interaction over the stays
+    into those choices only (NaN below 20): a model-based signature that the imagined values cannot
+    have caused.
 value_seen_better_hz / value_seen_worse_hz : (every agent) the value population's rate while the
     real state is shown (no world model involved) in the second half of the revaluation block, for
     the state that pays after revaluation / the other: what the values learned.
@@ -449,6 +453,20 @@ def _stay_analysis(rows: list[dict], n_lags: int = 0) -> dict[str, float]:
     return m
 
 
+def _silent_values(rows: list[dict], min_n: int = 20) -> dict[str, float]:
+    """Stay-protocol decisions whose two imagined values were both 0 Hz (no ventral spike in either
+    rollout): their share (``value_silent_rate``) and the stay regression's interaction over the
+    stays into them only (``interaction_silent``; NaN below ``min_n`` such stays). What the
+    interaction owes to something other than the imagined values."""
+    made = [r for r in rows if r["choice"] >= 0 and "reached" in r]
+    silent = np.array([r["value0_hz"] == 0 and r["value1_hz"] == 0 for r in made], bool)
+    m = {"value_silent_rate": float(np.mean(silent)) if made else float("nan"), "interaction_silent": float("nan")}
+    if silent[1:].sum() >= min_n:
+        seq = [(r["choice"], int(r["reached"] == 1 + r["choice"]), int(r["reward"] > 0)) for r in made]
+        m["interaction_silent"] = stay_regression(seq, select=silent)["interaction"]
+    return m
+
+
 def _dopamine(rows: list[dict]) -> dict[str, float]:
     """The dorsal critic's response in the second half of the choice trials (stay or training):
     the DA cells' mean rate (Hz) in the outcome window of paid / unpaid trials, and while the state
@@ -500,6 +518,8 @@ def _metrics(rows: list[dict], p: Params, better_first: int, agent: str) -> dict
         clear = np.abs(v[:, 0] - v[:, 1]) > p.value_margin if len(v) else np.zeros(0, bool)
         m["choice_follows_value"] = float(np.mean(c[clear] == v[clear].argmax(1))) if clear.any() else float("nan")
         m["value_clear_rate"] = float(np.mean(clear)) if len(v) else float("nan")
+        if p.protocol == "stay":
+            m.update(_silent_values(made))
     return {f"{k}_{agent}": v for k, v in m.items()}
 
 

@@ -68,13 +68,18 @@ def logistic(X: np.ndarray, y: np.ndarray, firth: bool = True, iters: int = 100)
     return beta, np.sqrt(np.diag(np.linalg.pinv(X.T @ (X * (p * (1 - p))[:, None]))))
 
 
-def stay_regression(trials) -> dict[str, float]:
+def stay_regression(trials, select=None) -> dict[str, float]:
     """Coefficients of ``stay ~ 1 + r + t + r x t`` (r, t coded +-1) and their standard errors
-    (Firth-penalised, :func:`logistic`)."""
+    (Firth-penalised, :func:`logistic`). ``select`` (booleans, one per trial): only the stays *into*
+    the selected trials count (e.g. the decisions that some signal did not decide); ``select[0]``
+    is ignored."""
     c, t, r = (np.asarray(x, float) for x in zip(*trials))
     stay = (c[1:] == c[:-1]).astype(float)
     rs, ts = 2 * r[:-1] - 1, 2 * t[:-1] - 1
     X = np.column_stack([np.ones_like(rs), rs, ts, rs * ts])
+    if select is not None:
+        keep = np.asarray(select, bool)[1:]
+        X, stay = X[keep], stay[keep]
     beta, se = logistic(X, stay)
     names = ("intercept", "reward", "transition", "interaction")
     return {**{n: float(b) for n, b in zip(names, beta)}, **{f"{n}_se": float(s) for n, s in zip(names, se)}}

@@ -107,6 +107,25 @@ def test_two_step_rollout_agent_reports_how_often_the_imagined_values_decide():
     assert m["rollout_common_accuracy_mb"] == 1.0
 
 
+def test_two_step_interaction_over_decisions_the_imagined_values_did_not_decide():
+    """interaction_silent: the stay regression over the stays into decisions whose imagined values
+    were both 0 Hz; a tabular MB agent's interaction shows there whatever the values were."""
+    from experiments.two_step import Params, _metrics
+    trials = run_tabular(TwoStep(n_trials=200, seed=5), "mb", seed=5)
+    silent = np.random.default_rng(0).random(len(trials)) < 0.6
+    rows = [{"block": "stay", "choice": c, "reached": 1 + (c if common else 1 - c), "reward": float(r),
+             "imagined0": 1, "imagined1": 2, "value0_hz": 0.0 if q else 9.0, "value1_hz": 0.0}
+            for (c, common, r), q in zip(trials, silent)]
+    m = _metrics(rows, Params(protocol="stay", agents="mb"), 1, "mb")
+    assert m["value_silent_rate_mb"] == pytest.approx(silent.mean())
+    sub = stay_regression(trials, select=silent)["interaction"]
+    assert m["interaction_silent_mb"] == pytest.approx(sub) and sub > 0.2
+    assert sub != pytest.approx(stay_regression(trials)["interaction"])
+    assert stay_regression(trials, select=np.ones(len(trials), bool)) == stay_regression(trials)
+    few = _metrics(rows[:30], Params(protocol="stay", agents="mb"), 1, "mb")
+    assert np.isnan(few["interaction_silent_mb"])                   # fewer than 20 such stays
+
+
 def test_two_step_ventral_response_reaches_the_dorsal_critic():
     """The mf agent's TD-like credit: the ventral D1 cells excite the dorsal critic's DA cells on the
     reward's own conductance, every DA cell releases dopamine (``da``) onto every dorsal MSN, the cue's
