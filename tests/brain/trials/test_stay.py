@@ -73,7 +73,8 @@ def test_tabular_rejects_unknown_kind():
 
 
 def test_two_step_stay_protocol_metrics_skip_no_choice_trials():
-    from experiments.two_step import Params, _metrics
+    from experiments._two_step_metrics import metrics as _metrics
+    from experiments.two_step import Params
     trials = run_tabular(TwoStep(n_trials=200, seed=4), "mb", seed=4)
     rows = [{"block": "forced", "choice": 0, "reached": 1, "reward": 1.0}]
     for c, common, r in trials:
@@ -94,7 +95,8 @@ def test_two_step_stay_protocol_metrics_skip_no_choice_trials():
 def test_two_step_rollout_agent_reports_how_often_the_imagined_values_decide():
     """value_clear_rate: the fraction of choices whose imagined values differ by more than
     value_margin; choice_follows_value is computed over those only."""
-    from experiments.two_step import Params, _metrics
+    from experiments._two_step_metrics import metrics as _metrics
+    from experiments.two_step import Params
     values = [(20.0, 0.0), (0.0, 30.0), (0.5, 0.0), (3.0, 4.0), (12.0, 2.0)]
     choices = [0, 1, 1, 1, 1]          # the last clear choice goes against its values
     rows = [{"block": "stay", "choice": c, "reached": 1 + c, "reward": 1.0, "imagined0": 1, "imagined1": 2,
@@ -110,7 +112,8 @@ def test_two_step_rollout_agent_reports_how_often_the_imagined_values_decide():
 def test_two_step_interaction_over_decisions_the_imagined_values_did_not_decide():
     """interaction_silent: the stay regression over the stays into decisions whose imagined values
     were both 0 Hz; a tabular MB agent's interaction shows there whatever the values were."""
-    from experiments.two_step import Params, _metrics
+    from experiments._two_step_metrics import metrics as _metrics
+    from experiments.two_step import Params
     trials = run_tabular(TwoStep(n_trials=200, seed=5), "mb", seed=5)
     silent = np.random.default_rng(0).random(len(trials)) < 0.6
     rows = [{"block": "stay", "choice": c, "reached": 1 + (c if common else 1 - c), "reward": float(r),
