@@ -8,13 +8,19 @@ import numpy as np
 from brain.trials.stay import lagged_regression, stay_probabilities, stay_regression
 
 
+def _outcomes(rows: list[dict]) -> tuple[list[dict], list[tuple[int, int, int]]]:
+    """The rows with a choice and an outcome, and their ``(choice, common, rewarded)`` sequence (the
+    input of :mod:`brain.trials.stay`)."""
+    made = [r for r in rows if r["choice"] >= 0 and "reached" in r]
+    return made, [(r["choice"], int(r["reached"] == 1 + r["choice"]), int(r["reward"] > 0)) for r in made]
+
+
 def _stay_analysis(rows: list[dict], n_lags: int = 0) -> dict[str, float]:
     """The Daw et al. (2011) stay analysis over ``rows`` with a choice and an outcome (and, with
     ``n_lags``, the lagged regression of Akam et al. 2015); empty below 3 such trials."""
-    made = [r for r in rows if r["choice"] >= 0 and "reached" in r]
+    made, seq = _outcomes(rows)
     if len(made) < 3:
         return {}
-    seq = [(r["choice"], int(r["reached"] == 1 + r["choice"]), int(r["reward"] > 0)) for r in made]
     m = {f"stay_{k}": v for k, v in stay_probabilities(seq).items()}
     reg = stay_regression(seq)
     m.update(reward_effect=reg["reward"], transition_effect=reg["transition"], interaction=reg["interaction"])
@@ -28,11 +34,10 @@ def _silent_values(rows: list[dict], min_n: int = 20) -> dict[str, float]:
     rollout): their share (``value_silent_rate``) and the stay regression's interaction over the
     stays into them only (``interaction_silent``; NaN below ``min_n`` such stays). What the
     interaction owes to something other than the imagined values."""
-    made = [r for r in rows if r["choice"] >= 0 and "reached" in r]
+    made, seq = _outcomes(rows)
     silent = np.array([r["value0_hz"] == 0 and r["value1_hz"] == 0 for r in made], bool)
     m = {"value_silent_rate": float(np.mean(silent)) if made else float("nan"), "interaction_silent": float("nan")}
     if silent[1:].sum() >= min_n:
-        seq = [(r["choice"], int(r["reached"] == 1 + r["choice"]), int(r["reward"] > 0)) for r in made]
         m["interaction_silent"] = stay_regression(seq, select=silent)["interaction"]
     return m
 
